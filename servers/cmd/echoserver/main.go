@@ -1,0 +1,66 @@
+// Command echoserver runs one built-in engine as a standalone upper-echo
+// server, so that every engine can also be tested as an outside target:
+//
+//	go run ./servers/cmd/echoserver -engine epoll -addr 127.0.0.1:9090
+//
+// The address defaults to $ECHO_ADDR. SIGTERM or SIGINT stops the server
+// cleanly; -list prints the engines.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/echospec/echospec/servers/all"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	name := flag.String("engine", "goroutine", "engine to run (see -list)")
+	addr := flag.String("addr", os.Getenv("ECHO_ADDR"), "loopback HOST:PORT to listen on (default $ECHO_ADDR)")
+	list := flag.Bool("list", false, "print the engines and exit")
+	flag.Parse()
+
+	reg := all.Registry()
+	if *list {
+		for _, n := range reg.Names() {
+			e, _ := reg.Lookup(n)
+			fmt.Printf("%-12s %s", n, e.Model())
+			if p := e.Profile(); !p.IsZero() {
+				fmt.Printf(" [deviations: %s]", p)
+			}
+			fmt.Println()
+		}
+		return 0
+	}
+	if *addr == "" {
+		fmt.Fprintln(os.Stderr, "echoserver: no address: pass -addr HOST:PORT or set ECHO_ADDR")
+		return 2
+	}
+	e, err := reg.Lookup(*name)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "echoserver:", err)
+		return 2
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	srv, err := e.Start(*addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "echoserver:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "echoserver: %s listening on %s\n", e.Name(), srv.Addr())
+	sig := <-stop
+	fmt.Fprintf(os.Stderr, "echoserver: %s, stopping\n", sig)
+	if err := srv.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "echoserver: close:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,77 @@
+// Package engine defines what a server implementation is to echospec: an
+// Engine that starts an upper-echo server on a loopback address and a Server
+// that stops it. It also holds the explicit Registry of engines by name, the
+// Profile of deviations an engine declares, and Upper, the protocol's byte
+// transform shared by every reference engine.
+package engine
+
+import (
+	"fmt"
+	"net"
+)
+
+// Engine is one implementation of the upper-echo protocol.
+type Engine interface {
+	// Name is the registered name, e.g. "epoll".
+	Name() string
+	// Model is a one-line description of the IO model.
+	Model() string
+	// Profile is what the engine declares it does not do (CONTRACT §3).
+	Profile() Profile
+	// Start listens on addr (HOST:PORT; port 0 picks a free one) and serves
+	// until Close. It returns once the server accepts connections.
+	Start(addr string) (Server, error)
+}
+
+// Server is a running engine.
+type Server interface {
+	// Addr is the address the server listens on, with the real port.
+	Addr() string
+	// Close stops the server and returns only after every connection,
+	// goroutine, thread and process the server started has ended.
+	Close() error
+}
+
+// Func adapts a start function to an Engine, for engine authors who need no
+// type of their own.
+func Func(name, model string, profile Profile, start func(addr string) (Server, error)) Engine {
+	return funcEngine{name: name, model: model, profile: profile, start: start}
+}
+
+type funcEngine struct {
+	name, model string
+	profile     Profile
+	start       func(addr string) (Server, error)
+}
+
+func (f funcEngine) Name() string                      { return f.name }
+func (f funcEngine) Model() string                     { return f.model }
+func (f funcEngine) Profile() Profile                  { return f.profile }
+func (f funcEngine) Start(addr string) (Server, error) { return f.start(addr) }
+
+// Upper applies the protocol's transform in place: ASCII a..z become A..Z,
+// every other byte value is left as it is.
+func Upper(b []byte) {
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+}
+
+// CheckLoopback returns an error unless addr is HOST:PORT with a loopback
+// host (127.0.0.0/8, ::1 or localhost). Every engine refuses other addresses.
+func CheckLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("address %q: echospec serves on loopback only (127.0.0.1, ::1)", addr)
+	}
+	return nil
+}
