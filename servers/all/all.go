@@ -11,7 +11,7 @@ import (
 // this platform.
 func Registry() *engine.Registry {
 	r := engine.NewRegistry(goroutine.Engine())
-	for _, e := range platformEngines() {
+	for _, e := range append(platformEngines(), thirdPartyEngines()...) {
 		r.Register(e)
 	}
 	return r

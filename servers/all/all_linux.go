@@ -6,5 +6,8 @@ import "github.com/echospec/echospec/servers/engine"
 
 // platformEngines are the engines built on Linux-only system calls.
 func platformEngines() []engine.Engine {
-	return []engine.Engine{}
+	var es []engine.Engine
+	es = append(es, threadEngines()...)
+	es = append(es, loopEngines()...)
+	return es
 }
