@@ -1,0 +1,126 @@
+// Package toxi puts toxiproxy between the suite and a server. By default it
+// runs toxiproxy's real API server embedded in this process, on an
+// ephemeral loopback port, and drives it through toxiproxy's own Go client
+// over HTTP; an outside toxiproxy server can be used instead by URL.
+//
+// Know the tool: toxiproxy is a full-close proxy (a FIN from either side
+// closes both legs), so never end a stream through it with a half-close;
+// reset_peer only resets connections opened after the toxic exists; a
+// toxic needs toxicity 1.0 to fire. Create toxics before dialling, and use
+// a fresh proxy per spec.
+package toxi
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// Server is a toxiproxy API endpoint.
+type Server struct {
+	url    string
+	client *toxiclient.Client
+	stop   func() error
+}
+
+// Embedded starts toxiproxy's API server in this process on an ephemeral
+// loopback port. Close stops it and every proxy it made.
+func Embedded() (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("embedded toxiproxy: listen: %w", err)
+	}
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	hs := &http.Server{Handler: api.Routes(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	url := "http://" + ln.Addr().String()
+	s := &Server{url: url, client: toxiclient.NewClient(url)}
+	s.stop = func() error {
+		api.Collection.Clear()
+		return hs.Close()
+	}
+	return s, nil
+}
+
+// Remote uses the toxiproxy API server at url, after checking that it
+// answers. Close deletes only the proxies made through this Server.
+func Remote(url string) (*Server, error) {
+	c := toxiclient.NewClient(url)
+	if _, err := c.Version(); err != nil {
+		return nil, fmt.Errorf("toxiproxy at %s does not answer: %w", url, err)
+	}
+	return &Server{url: url, client: c, stop: func() error { return nil }}, nil
+}
+
+// Open returns Remote(url) when url is set, or else Embedded().
+func Open(url string) (*Server, error) {
+	if url != "" {
+		return Remote(url)
+	}
+	return Embedded()
+}
+
+// URL is the API server's address.
+func (s *Server) URL() string { return s.url }
+
+// Close stops an embedded server; for a remote one it does nothing.
+func (s *Server) Close() error { return s.stop() }
+
+var proxySeq atomic.Int64
+
+// Proxy creates a new proxy on a free loopback port in front of upstream,
+// with the given toxics already in place, so that every connection made to
+// it meets them from its first byte.
+func (s *Server) Proxy(upstream string, toxics ...Toxic) (*Proxy, error) {
+	name := fmt.Sprintf("echospec-%d-%d-%d", pid, proxySeq.Add(1), time.Now().UnixNano())
+	p, err := s.client.CreateProxy(name, "127.0.0.1:0", upstream)
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy %s: create proxy to %s: %w", s.url, upstream, err)
+	}
+	px := &Proxy{p: p}
+	for _, t := range toxics {
+		if err := px.Add(t); err != nil {
+			return nil, errors.Join(err, px.Close())
+		}
+	}
+	return px, nil
+}
+
+// Proxy is one toxiproxy proxy.
+type Proxy struct {
+	p *toxiclient.Proxy
+}
+
+// Addr is where to connect to go through the proxy.
+func (p *Proxy) Addr() string { return p.p.Listen }
+
+// Name is the proxy's name on the API server.
+func (p *Proxy) Name() string { return p.p.Name }
+
+// Add adds a toxic. Prefer adding toxics before dialling.
+func (p *Proxy) Add(t Toxic) error {
+	name := t.Name
+	if name == "" {
+		name = t.Type + "_" + t.Stream
+	}
+	if _, err := p.p.AddToxic(name, t.Type, t.Stream, 1.0, t.Attributes); err != nil {
+		return fmt.Errorf("toxiproxy: add %s toxic (%s) to %s: %w", t.Type, t.Stream, p.p.Name, err)
+	}
+	return nil
+}
+
+// Close deletes the proxy, closing its connections.
+func (p *Proxy) Close() error {
+	if err := p.p.Delete(); err != nil {
+		return fmt.Errorf("toxiproxy: delete %s: %w", p.p.Name, err)
+	}
+	return nil
+}
