@@ -1,0 +1,125 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/target"
+	"github.com/echospec/echospec/servers/engine"
+)
+
+// Config is what to test, as set by the ECHOSPEC_* environment variables
+// (CONTRACT §3) or the suite's flags of the same meaning.
+type Config struct {
+	Engines      []string // built-in engines; nil means the default
+	TargetCmd    string   // an outside server to start
+	TargetName   string   // its name in reports
+	TargetAddr   string   // an outside server already running
+	ToxiproxyURL string   // an outside toxiproxy; "" embeds one
+	Profile      engine.Profile
+	Dir          string // where an outside command runs; "" = here
+}
+
+// Environment variable names (CONTRACT §3).
+const (
+	EnvEngines    = "ECHOSPEC_ENGINES"
+	EnvTargetCmd  = "ECHOSPEC_TARGET_CMD"
+	EnvTargetName = "ECHOSPEC_TARGET_NAME"
+	EnvTargetAddr = "ECHOSPEC_TARGET_ADDR"
+	EnvToxiproxy  = "ECHOSPEC_TOXIPROXY_URL"
+	EnvProfile    = "ECHOSPEC_TARGET_PROFILE"
+)
+
+// LoadConfig reads the configuration through get (os.Getenv, or flags
+// falling back to it). It checks syntax only; Targets and Preflight check
+// the rest.
+func LoadConfig(get func(string) string) (Config, error) {
+	c := Config{
+		TargetCmd:    strings.TrimSpace(get(EnvTargetCmd)),
+		TargetName:   strings.TrimSpace(get(EnvTargetName)),
+		TargetAddr:   strings.TrimSpace(get(EnvTargetAddr)),
+		ToxiproxyURL: strings.TrimSpace(get(EnvToxiproxy)),
+	}
+	for _, n := range strings.Split(get(EnvEngines), ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			c.Engines = append(c.Engines, n)
+		}
+	}
+	if c.TargetName == "" {
+		c.TargetName = "external"
+	}
+	var err error
+	if c.Profile, err = engine.ParseProfile(get(EnvProfile)); err != nil {
+		return c, fmt.Errorf("%s: %w", EnvProfile, err)
+	}
+	if c.TargetCmd != "" && c.TargetAddr != "" {
+		return c, fmt.Errorf("set %s or %s, not both", EnvTargetCmd, EnvTargetAddr)
+	}
+	if c.TargetAddr != "" {
+		if err := target.ParseAddr(c.TargetAddr); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvTargetAddr, err)
+		}
+	}
+	return c, nil
+}
+
+// Targets resolves the configuration into targets: the outside target if
+// one is set, and the built-in engines asked for — all of them when none
+// are named and there is no outside target.
+func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
+	var ts []target.Target
+	names := c.Engines
+	switch {
+	case c.TargetCmd != "":
+		ts = append(ts, target.Command(target.CommandSpec{
+			Name: c.TargetName, Cmdline: c.TargetCmd, Profile: c.Profile, Dir: c.Dir}))
+	case c.TargetAddr != "":
+		t, err := target.Address(c.TargetName, c.TargetAddr, c.Profile)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	case len(names) == 0:
+		names = reg.Names()
+	}
+	for _, n := range names {
+		e, err := reg.Lookup(n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvEngines, err)
+		}
+		ts = append(ts, target.InProcess(e))
+	}
+	if len(ts) == 0 {
+		return nil, errors.New("nothing to test: no engine and no outside target")
+	}
+	return ts, nil
+}
+
+// Preflight checks, before any spec runs, what can only be checked by
+// trying: that the toxiproxy server answers, and that every target starts
+// and accepts connections (an outside command within target.StartLimit).
+func Preflight(ctx context.Context, c Config, ts []target.Target) error {
+	var errs []error
+	if c.ToxiproxyURL != "" {
+		if _, err := toxi.Remote(c.ToxiproxyURL); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvToxiproxy, err))
+		}
+	}
+	for _, t := range ts {
+		ctx, cancel := context.WithTimeout(ctx, target.StartLimit+5*time.Second)
+		inst, err := t.Start(ctx)
+		cancel()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := inst.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("target %s: stop: %w", t.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}

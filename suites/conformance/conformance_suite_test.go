@@ -1,0 +1,106 @@
+package conformance_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/echospec/echospec/fixtures/target"
+	"github.com/echospec/echospec/servers/all"
+	"github.com/echospec/echospec/suites/conformance"
+	"github.com/echospec/echospec/suites/report"
+)
+
+// Flags of the same meaning as the ECHOSPEC_* variables; a flag that is set
+// wins over its variable. Pass them after --, e.g.
+// go tool ginkgo run ./suites/conformance -- --target-cmd='...'
+var flags = map[string]*string{
+	conformance.EnvEngines:    flag.String("engines", "", "built-in engines to test, comma-separated (ECHOSPEC_ENGINES)"),
+	conformance.EnvTargetCmd:  flag.String("target-cmd", "", "outside server command, run with sh -c (ECHOSPEC_TARGET_CMD)"),
+	conformance.EnvTargetName: flag.String("target-name", "", "the outside target's name in reports (ECHOSPEC_TARGET_NAME)"),
+	conformance.EnvTargetAddr: flag.String("target-addr", "", "an already running outside server, HOST:PORT (ECHOSPEC_TARGET_ADDR)"),
+	conformance.EnvToxiproxy:  flag.String("toxiproxy-url", "", "an outside toxiproxy API server (ECHOSPEC_TOXIPROXY_URL)"),
+	conformance.EnvProfile:    flag.String("target-profile", "", "deviations the outside target declares (ECHOSPEC_TARGET_PROFILE)"),
+}
+
+var reportDir = flag.String("report-dir", os.Getenv("ECHOSPEC_REPORT_DIR"), "write matrix.md here (ECHOSPEC_REPORT_DIR)")
+
+func setting(name string) string {
+	if f := flags[name]; f != nil && *f != "" {
+		return *f
+	}
+	return os.Getenv(name)
+}
+
+var cfg conformance.Config
+
+func TestConformance(t *testing.T) {
+	RegisterFailHandler(Fail)
+	var err error
+	cfg, err = conformance.LoadConfig(setting)
+	if err == nil {
+		// Relative paths in an outside command are the user's, from the
+		// repository root, not from this package's directory.
+		cfg.Dir, err = moduleRoot()
+	}
+	if err != nil {
+		t.Fatalf("echospec: bad configuration: %v", err)
+	}
+	targets, err := cfg.Targets(all.Registry())
+	if err != nil {
+		t.Fatalf("echospec: bad configuration: %v", err)
+	}
+	for _, tg := range targets {
+		conformance.Specs(tg, conformance.WithToxiproxy(cfg.ToxiproxyURL))
+	}
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	suiteConfig.FailOnEmpty = true // a selection that matches no spec is an error
+	RunSpecs(t, "echospec conformance", suiteConfig, reporterConfig)
+}
+
+var _ = SynchronizedBeforeSuite(func(ctx SpecContext) {
+	targets, err := cfg.Targets(all.Registry())
+	if err == nil {
+		err = conformance.Preflight(ctx, cfg, targets)
+	}
+	if err != nil {
+		Fail("echospec: the targets must start before any spec runs:\n" + err.Error())
+	}
+}, func() {}, NodeTimeout(2*target.StartLimit*3))
+
+var _ = AfterSuite(func() { target.KillAll() })
+
+var _ = ReportAfterSuite("conformance matrix", func(r Report) {
+	m := report.Build(r)
+	if len(m.Targets) == 0 {
+		return
+	}
+	md := "# echospec conformance matrix\n\n" + m.Markdown()
+	fmt.Fprintln(GinkgoWriter)
+	fmt.Println("\n" + md)
+	if *reportDir != "" {
+		Expect(os.MkdirAll(*reportDir, 0o755)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(*reportDir, "matrix.md"), []byte(md), 0o644)).To(Succeed())
+	}
+})
+
+// moduleRoot is the directory of the go.mod above the test's directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return dir, nil
+		}
+	}
+}

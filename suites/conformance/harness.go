@@ -1,0 +1,162 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/target"
+	"github.com/echospec/echospec/servers/engine"
+)
+
+// DialTimeout bounds every connect the suite makes.
+const DialTimeout = 5 * time.Second
+
+// suite is what every spec of one target shares: the target and options.
+type suite struct {
+	t    target.Target
+	opts options
+}
+
+// run is one spec's running server and everything it opened; all of it is
+// released by DeferCleanup when the spec ends.
+type run struct {
+	s    *suite
+	inst target.Instance
+	toxi *toxi.Server
+}
+
+// start starts a fresh instance of the target for the current spec. At the
+// spec's end it checks that the server is still alive, attaches its output
+// to a failed spec's report, and stops it.
+func (s *suite) start(ctx context.Context) *run {
+	GinkgoHelper()
+	inst, err := s.t.Start(ctx)
+	noErr(err, "")
+	r := &run{s: s, inst: inst}
+	DeferCleanup(func() {
+		alive := inst.Check()
+		if o, ok := inst.(target.Outputter); ok && (alive != nil || CurrentSpecReport().Failed()) {
+			AddReportEntry(OutputEntry, tailLines(o.Output(), 40))
+		}
+		stopErr := inst.Stop()
+		noErr(alive, "the server must survive every spec")
+		noErr(stopErr, "stop target %s", s.t.Name())
+	})
+	return r
+}
+
+// addr is where the current path reaches the server: the server itself, or
+// a fresh toxiproxy proxy in front of it with the given toxics.
+func (r *run) addr(p path, toxics ...toxi.Toxic) string {
+	GinkgoHelper()
+	if !p.proxied && len(toxics) == 0 {
+		return r.inst.Addr()
+	}
+	return r.proxy(toxics...)
+}
+
+// proxy puts a new toxiproxy proxy with toxics in front of the server and
+// returns its address.
+func (r *run) proxy(toxics ...toxi.Toxic) string {
+	GinkgoHelper()
+	if r.toxi == nil {
+		srv, err := toxi.Open(r.s.opts.toxiproxyURL)
+		noErr(err, "")
+		DeferCleanup(srv.Close)
+		r.toxi = srv
+	}
+	px, err := r.toxi.Proxy(r.inst.Addr(), toxics...)
+	noErr(err, "")
+	DeferCleanup(px.Close)
+	return px.Addr()
+}
+
+// dial connects to addr with a deadline; the connection is closed when the
+// spec ends.
+func dial(ctx context.Context, addr string) *net.TCPConn {
+	GinkgoHelper()
+	c, err := dialErr(ctx, addr)
+	noErr(err, "")
+	DeferCleanup(func() { c.Close() }) // the spec may have closed it already
+	return c
+}
+
+func dialErr(ctx context.Context, addr string) (*net.TCPConn, error) {
+	d := net.Dialer{Timeout: DialTimeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	return c.(*net.TCPConn), nil
+}
+
+// noErr fails the spec with err's own message, prefixed with what was
+// being done, when err is not nil. It keeps failure messages to the
+// numbers, without a dump of the error's fields.
+func noErr(err error, format string, args ...any) {
+	GinkgoHelper()
+	if err != nil {
+		msg := err.Error()
+		if format != "" {
+			msg = fmt.Sprintf(format, args...) + ": " + msg
+		}
+		Fail(msg)
+	}
+}
+
+// profile is the target's declared deviations.
+func (r *run) profile() engine.Profile { return r.s.t.Profile() }
+
+// deviation records in the report that a declared deviation shaped this
+// spec. It never hides a failure: it is shown in every report.
+func deviation(format string, args ...any) {
+	AddReportEntry(DeviationEntry, fmt.Sprintf(format, args...))
+}
+
+// OutputEntry is the report entry name for the tail of a failed target's
+// output.
+const OutputEntry = "target output"
+
+// DeviationEntry is the report entry name that marks a spec as shaped by a
+// declared deviation.
+const DeviationEntry = "deviation (declared)"
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// path is how a spec reaches the server: directly, or through toxiproxy
+// with no toxic (which proves the proxy path before faults use it).
+type path struct {
+	proxied bool
+}
+
+var (
+	direct  = path{}
+	proxied = path{proxied: true}
+)
+
+// id returns a spec ID for this path: proxied paths get a "p" suffix.
+func (p path) id(base string) string {
+	if p.proxied {
+		return base + "p"
+	}
+	return base
+}
+
+func (p path) label() Labels {
+	if p.proxied {
+		return Label("proxy")
+	}
+	return Label("direct")
+}

@@ -1,0 +1,201 @@
+// Package report turns a Ginkgo report of the conformance suite into a
+// matrix of targets × spec IDs, the summary a user reads first.
+package report
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// Outcome is what one spec did against one target.
+type Outcome string
+
+// The outcomes, in order of gravity.
+const (
+	Pass      Outcome = "pass"
+	Deviation Outcome = "deviation"
+	Skipped   Outcome = "skipped"
+	Fail      Outcome = "fail"
+)
+
+// DeviationEntry is the report entry name that marks a declared deviation;
+// it matches conformance.DeviationEntry.
+const DeviationEntry = "deviation (declared)"
+
+// Cell is one spec against one target.
+type Cell struct {
+	Outcome  Outcome
+	Text     string // the spec's text, without its ID
+	Message  string // failure message, deviation or skip reason
+	Location string // where it failed
+	Duration time.Duration
+}
+
+// Matrix is targets × spec IDs.
+type Matrix struct {
+	Targets []string
+	IDs     []string
+	Texts   map[string]string // spec ID → text
+	Cells   map[string]map[string]Cell
+}
+
+var idPattern = regexp.MustCompile(`^\[([^\]\s]+)\]\s*(.*)$`)
+
+// SpecID returns the ID at the start of a spec's text, and the rest.
+func SpecID(text string) (id, rest string, ok bool) {
+	m := idPattern.FindStringSubmatch(text)
+	if m == nil {
+		return "", text, false
+	}
+	return m[1], m[2], true
+}
+
+// TargetOf returns the target a spec ran against, from its
+// "target:NAME" label.
+func TargetOf(s types.SpecReport) string {
+	for _, l := range s.Labels() {
+		if name, ok := strings.CutPrefix(l, "target:"); ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// Build makes the matrix from a suite report. Specs that were filtered out
+// of the run are left out; specs skipped while running count as skipped.
+func Build(r types.Report) Matrix {
+	m := Matrix{Texts: map[string]string{}, Cells: map[string]map[string]Cell{}}
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		id, text, ok := SpecID(s.LeafNodeText)
+		tg := TargetOf(s)
+		if !ok || tg == "" || (s.State == types.SpecStateSkipped && s.Failure.Message == "") || s.State == types.SpecStatePending {
+			continue
+		}
+		if m.Cells[tg] == nil {
+			m.Cells[tg] = map[string]Cell{}
+			m.Targets = append(m.Targets, tg)
+		}
+		if _, seen := m.Texts[id]; !seen {
+			m.IDs = append(m.IDs, id)
+			m.Texts[id] = text
+		}
+		m.Cells[tg][id] = cellOf(s, text)
+	}
+	sort.Strings(m.Targets)
+	slices.SortFunc(m.IDs, CompareIDs)
+	return m
+}
+
+func cellOf(s types.SpecReport, text string) Cell {
+	c := Cell{Text: text, Duration: s.RunTime}
+	switch {
+	case s.State == types.SpecStatePassed:
+		c.Outcome = Pass
+		for _, e := range s.ReportEntries {
+			if e.Name == DeviationEntry {
+				c.Outcome = Deviation
+				c.Message = e.StringRepresentation()
+			}
+		}
+	case s.State == types.SpecStateSkipped:
+		c.Outcome, c.Message = Skipped, s.Failure.Message
+	default:
+		c.Outcome = Fail
+		c.Message = s.Failure.Message
+		c.Location = s.Failure.Location.String()
+		if c.Message == "" {
+			c.Message = s.State.String()
+		}
+	}
+	return c
+}
+
+// CompareIDs orders spec IDs by letter prefix, then number, then suffix:
+// E1, E1p, E2, E10, R1.
+func CompareIDs(a, b string) int {
+	pa, na, sa := splitID(a)
+	pb, nb, sb := splitID(b)
+	if c := strings.Compare(pa, pb); c != 0 {
+		return c
+	}
+	if na != nb {
+		return na - nb
+	}
+	return strings.Compare(sa, sb)
+}
+
+var idParts = regexp.MustCompile(`^([A-Za-z]*)(\d*)(.*)$`)
+
+func splitID(id string) (string, int, string) {
+	m := idParts.FindStringSubmatch(id)
+	n, _ := strconv.Atoi(m[2])
+	return m[1], n, m[3]
+}
+
+// Counts returns how many cells have each outcome.
+func (m Matrix) Counts() map[Outcome]int {
+	c := map[Outcome]int{}
+	for _, row := range m.Cells {
+		for _, cell := range row {
+			c[cell.Outcome]++
+		}
+	}
+	return c
+}
+
+var symbols = map[Outcome]string{Pass: "ok", Deviation: "dev", Skipped: "skip", Fail: "FAIL"}
+
+// Markdown renders the matrix as a Markdown table, followed by the spec
+// texts and every failure with its message.
+func (m Matrix) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| target |")
+	for _, id := range m.IDs {
+		b.WriteString(" " + id + " |")
+	}
+	b.WriteString("\n|---|")
+	for range m.IDs {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, tg := range m.Targets {
+		b.WriteString("| " + tg + " |")
+		for _, id := range m.IDs {
+			cell, ok := m.Cells[tg][id]
+			sym := "·"
+			if ok {
+				sym = symbols[cell.Outcome]
+			}
+			b.WriteString(" " + sym + " |")
+		}
+		b.WriteString("\n")
+	}
+	c := m.Counts()
+	fmt.Fprintf(&b, "\n%d pass, %d fail, %d deviation (declared), %d skipped. `·` = not run.\n",
+		c[Pass], c[Fail], c[Deviation], c[Skipped])
+	var notes []string
+	for _, tg := range m.Targets {
+		for _, id := range m.IDs {
+			cell, ok := m.Cells[tg][id]
+			if !ok || cell.Outcome == Pass {
+				continue
+			}
+			msg := strings.ReplaceAll(strings.TrimSpace(cell.Message), "\n", "\n  > ")
+			notes = append(notes, fmt.Sprintf("- **%s %s** (%s): %s\n  > %s", tg, id, cell.Outcome, cell.Text, msg))
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n### Not passed\n\n" + strings.Join(notes, "\n") + "\n")
+	}
+	return b.String()
+}
