@@ -22,6 +22,10 @@ type Config struct {
 	ToxiproxyURL string   // an outside toxiproxy; "" embeds one
 	Profile      engine.Profile
 	Dir          string // where an outside command runs; "" = here
+
+	// Spawn, when set, says how to run a built-in engine in a process of
+	// its own, for the specs that probe the server's process.
+	Spawn func(e engine.Engine) (target.CommandSpec, bool)
 }
 
 // Environment variable names (CONTRACT §3).
@@ -91,7 +95,13 @@ func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", EnvEngines, err)
 		}
-		ts = append(ts, target.InProcess(e))
+		t := target.InProcess(e)
+		if c.Spawn != nil {
+			if spec, ok := c.Spawn(e); ok {
+				t = target.WithProcess(t, spec)
+			}
+		}
+		ts = append(ts, t)
 	}
 	if len(ts) == 0 {
 		return nil, errors.New("nothing to test: no engine and no outside target")

@@ -60,6 +60,11 @@ func Specs(t target.Target, opts ...Option) bool {
 	}
 	return Describe(t.Name(), Label("target:"+t.Name()), func() {
 		s.echoSpecs()
+		s.resetSpecs()
+		s.partialSpecs()
+		s.slowSpecs()
+		s.hygieneSpecs()
+		s.loadSpecs()
 	})
 }
 

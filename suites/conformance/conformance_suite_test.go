@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/all"
+	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/servers/serve"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/report"
 )
@@ -39,14 +42,73 @@ func setting(name string) string {
 
 var cfg conformance.Config
 
+// self is a private link to this test binary, which the Ginkgo CLI may
+// delete or rebuild while the suite still spawns servers from it.
+var self string
+
+func linkSelf() (string, func()) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", func() {}
+	}
+	dir, err := os.MkdirTemp("", "echospec-serve-")
+	if err != nil {
+		return exe, func() {}
+	}
+	link := filepath.Join(dir, "echospec-serve")
+	if err := os.Link(exe, link); err != nil {
+		return exe, func() { os.RemoveAll(dir) }
+	}
+	return link, func() { os.RemoveAll(dir) }
+}
+
+// serveEnv makes this test binary serve one built-in engine instead of
+// running the suite: the specs that probe a server's process spawn the
+// built-in engines that way.
+const serveEnv = "ECHOSPEC_SERVE_ENGINE"
+
+func init() {
+	name := os.Getenv(serveEnv)
+	if name == "" {
+		return
+	}
+	e, err := all.Registry().Lookup(name)
+	if err == nil {
+		err = serve.Run(e, os.Getenv("ECHO_ADDR"), os.Stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "echospec:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// selfSpawn runs a built-in engine in a process of its own for the specs
+// that probe the server's process: this binary, re-executed with serveEnv.
+func selfSpawn(e engine.Engine) (target.CommandSpec, bool) {
+	if self == "" {
+		return target.CommandSpec{}, false
+	}
+	return target.CommandSpec{
+		Name:    e.Name(),
+		Cmdline: "exec '" + strings.ReplaceAll(self, "'", `'\''`) + "'",
+		Profile: e.Profile(),
+		Env:     []string{serveEnv + "=" + e.Name()},
+	}, true
+}
+
 func TestConformance(t *testing.T) {
 	RegisterFailHandler(Fail)
+	var unlink func()
+	self, unlink = linkSelf()
+	defer unlink()
 	var err error
 	cfg, err = conformance.LoadConfig(setting)
 	if err == nil {
 		// Relative paths in an outside command are the user's, from the
 		// repository root, not from this package's directory.
 		cfg.Dir, err = moduleRoot()
+		cfg.Spawn = selfSpawn
 	}
 	if err != nil {
 		t.Fatalf("echospec: bad configuration: %v", err)

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/engine"
 )
@@ -29,6 +30,8 @@ type run struct {
 	s    *suite
 	inst target.Instance
 	toxi *toxi.Server
+	// exitExpected is set by specs that stop the server themselves.
+	exitExpected bool
 }
 
 // start starts a fresh instance of the target for the current spec. At the
@@ -38,13 +41,51 @@ func (s *suite) start(ctx context.Context) *run {
 	GinkgoHelper()
 	inst, err := s.t.Start(ctx)
 	noErr(err, "")
+	return s.watch(inst)
+}
+
+// startProcess starts an instance that runs as its own process group, for
+// the specs that probe the server through /proc: the target's own instance
+// if it is a process, or a spawned one. Where neither exists, the spec is
+// skipped with the reason.
+func (s *suite) startProcess(ctx context.Context) (*run, int) {
+	GinkgoHelper()
+	if !probe.Supported {
+		Skip("process probes need Linux /proc")
+	}
+	if sp, ok := s.t.(target.Spawner); ok {
+		inst, err := sp.Spawn(ctx)
+		noErr(err, "spawn %s as its own process", s.t.Name())
+		r := s.watch(inst)
+		return r, inst.(target.Process).PID()
+	}
+	r := s.start(ctx)
+	p, ok := r.inst.(target.Process)
+	if !ok {
+		Skip(fmt.Sprintf("needs the server's own process, and target %s has none the suite started: "+
+			"run it with ECHOSPEC_TARGET_CMD to include this spec", s.t.Name()))
+	}
+	return r, p.PID()
+}
+
+// watch takes charge of a started instance for the current spec.
+func (s *suite) watch(inst target.Instance) *run {
+	GinkgoHelper()
 	r := &run{s: s, inst: inst}
 	DeferCleanup(func() {
 		alive := inst.Check()
+		if r.exitExpected {
+			alive = nil
+		}
 		if o, ok := inst.(target.Outputter); ok && (alive != nil || CurrentSpecReport().Failed()) {
 			AddReportEntry(OutputEntry, tailLines(o.Output(), 40))
 		}
-		stopErr := inst.Stop()
+		var stopErr error
+		if alive == nil {
+			stopErr = inst.Stop()
+		} else {
+			inst.Stop() // a dead server's stop error adds nothing
+		}
 		noErr(alive, "the server must survive every spec")
 		noErr(stopErr, "stop target %s", s.t.Name())
 	})

@@ -11,10 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/echospec/echospec/servers/all"
+	"github.com/echospec/echospec/servers/serve"
 )
 
 func main() {
@@ -48,18 +47,8 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "echoserver:", err)
 		return 2
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	srv, err := e.Start(*addr)
-	if err != nil {
+	if err := serve.Run(e, *addr, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "echoserver:", err)
-		return 1
-	}
-	fmt.Fprintf(os.Stderr, "echoserver: %s listening on %s\n", e.Name(), srv.Addr())
-	sig := <-stop
-	fmt.Fprintf(os.Stderr, "echoserver: %s, stopping\n", sig)
-	if err := srv.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "echoserver: close:", err)
 		return 1
 	}
 	return 0
