@@ -1,0 +1,83 @@
+//go:build linux
+
+package prefork
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/echospec/echospec/servers/blocking"
+)
+
+// init makes every binary that links this package (the echoserver command,
+// test binaries, the conformance suite) usable as its own worker: a worker
+// is this same binary re-executed, and it must turn into a worker before the
+// program does anything else. Go runs this init after the packages prefork
+// imports, and possibly after unrelated packages whose import paths sort
+// first, but before any package that imports prefork and before main.
+func init() { RunWorkerIfChild() }
+
+// RunWorkerIfChild returns at once in an ordinary process. In a worker
+// process started by Start it serves connections until the parent stops it,
+// then exits the process: it never returns. It runs from this package's
+// init; a main package may call it too, first thing, to make it explicit.
+func RunWorkerIfChild() {
+	v, ok := os.LookupEnv(workerEnv)
+	if !ok {
+		return
+	}
+	os.Exit(runWorker(v))
+}
+
+// runWorker serves the inherited listening socket (fd 3) with blocking IO
+// and a thread per connection until SIGTERM, and returns the exit status.
+func runWorker(parent string) int {
+	os.Unsetenv(workerEnv)
+	// Pdeathsig is armed in the child before exec; if the parent died even
+	// earlier, we have been reparented already and nobody will stop us.
+	if ppid, err := strconv.Atoi(parent); err != nil || os.Getppid() != ppid {
+		fmt.Fprintf(os.Stderr, "echospec prefork worker: parent %q is gone\n", parent)
+		return 1
+	}
+	// A terminal's ^C reaches the whole process group: leave it to the
+	// parent, which stops the workers itself.
+	signal.Ignore(syscall.SIGINT)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+
+	if v, err := unix.GetsockoptInt(listenFD, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err != nil || v != 1 {
+		fmt.Fprintf(os.Stderr, "echospec prefork worker: fd %d is not a listening socket (%v)\n", listenFD, err)
+		return 2
+	}
+	unix.CloseOnExec(listenFD)
+	unix.CloseOnExec(readyFD)
+
+	conns := blocking.NewConns(blocking.MaxConns)
+	var accept blocking.Threads
+	accepting := make(chan struct{})
+	accept.Go(func() {
+		close(accepting)
+		conns.AcceptLoop(listenFD)
+	})
+	<-accepting
+	_, err := unix.Write(readyFD, []byte{1})
+	unix.Close(readyFD)
+	if err != nil {
+		return 1
+	}
+
+	<-stop
+	// The socket is shared with the other workers: shutting it down here
+	// would stop them all, so it is left to the parent, which does it on
+	// Close. Connections are this worker's own: end them, wait for their
+	// threads, and exit; the accept thread, if still blocked, ends with the
+	// process.
+	conns.Shutdown()
+	conns.Wait()
+	return 0
+}
