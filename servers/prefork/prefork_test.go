@@ -202,6 +202,13 @@ func TestRestart(t *testing.T) {
 	if err := syscall.Kill(old[0], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	// SIGKILL is asynchronous: until the worker is gone it may still
+	// accept a connection and take it down with it.
+	for deadline := time.Now().Add(5 * time.Second); !gone(old[0]); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("worker %d still there 5s after SIGKILL", old[0])
+		}
+	}
 	// Meanwhile the other worker serves.
 	echoHalfClose(t, srv.Addr(), []byte("still here"))
 	deadline := time.Now().Add(5 * time.Second)
