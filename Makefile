@@ -7,7 +7,7 @@ REPORTS ?= reports
 # Ginkgo parallel processes for the conformance suite.
 PROCS   ?= 2
 # Packages with plain Go tests (everything but the Ginkgo suites).
-UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/suites/conformance$$' | grep -v '/suites/selftest$$')
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/suites/conformance$$' -e '/suites/selftest$$' -e '/examples/')
 
 .PHONY: test conformance unit lint bench report clean
 
@@ -23,9 +23,13 @@ test: lint
 	  $(GINKGO) run --procs=$(PROCS) --randomize-all --timeout=20m \
 	    --json-report=conformance.json --output-dir=$(REPORTS)/test ./suites/conformance; \
 	  conf=$$?; \
+	  echo "== the Go API example (echo specs)"; \
+	  $(GINKGO) run --label-filter=echo --json-report=example.json --output-dir=$(REPORTS)/test ./examples/inprocess; \
+	  ex=$$?; \
 	  echo "== totals"; \
-	  $(GO) run ./suites/report/cmd/tally -go $(REPORTS)/test/unit.json -ginkgo $(REPORTS)/test/conformance.json; \
-	  test $$unit -eq 0 -a $$conf -eq 0
+	  $(GO) run ./suites/report/cmd/tally -go $(REPORTS)/test/unit.json \
+	    -ginkgo $(REPORTS)/test/conformance.json -ginkgo $(REPORTS)/test/example.json; \
+	  test $$unit -eq 0 -a $$conf -eq 0 -a $$ex -eq 0
 
 ## make conformance: the suite against every built-in engine, with an
 ## embedded toxiproxy; a summary matrix; reports under reports/.
