@@ -39,6 +39,10 @@ conformance:
 	  --json-report=conformance.json --junit-report=conformance.xml --output-dir=$(REPORTS) \
 	  ./suites/conformance
 
+## make report: rebuild index.html and matrix.md from a saved JSON report.
+report:
+	$(GO) run ./suites/report/cmd/echoreport -json $(REPORTS)/conformance.json -out $(REPORTS)
+
 lint:
 	@echo "== go vet, gofmt"
 	@$(GO) vet ./...

@@ -31,7 +31,7 @@ var flags = map[string]*string{
 	conformance.EnvProfile:    flag.String("target-profile", "", "deviations the outside target declares (ECHOSPEC_TARGET_PROFILE)"),
 }
 
-var reportDir = flag.String("report-dir", os.Getenv("ECHOSPEC_REPORT_DIR"), "write matrix.md here (ECHOSPEC_REPORT_DIR)")
+var reportDir = flag.String("report-dir", os.Getenv("ECHOSPEC_REPORT_DIR"), "write index.html and matrix.md here (ECHOSPEC_REPORT_DIR)")
 
 func setting(name string) string {
 	if f := flags[name]; f != nil && *f != "" {
@@ -117,8 +117,16 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("echospec: bad configuration: %v", err)
 	}
+	xfail, err := loadExpectedFailures()
+	if err != nil {
+		t.Fatalf("echospec: %v", err)
+	}
 	for _, tg := range targets {
-		conformance.Specs(tg, conformance.WithToxiproxy(cfg.ToxiproxyURL))
+		opts := []conformance.Option{conformance.WithToxiproxy(cfg.ToxiproxyURL)}
+		if _, builtin := tg.(target.Spawner); builtin {
+			opts = append(opts, conformance.WithExpectedFailures(xfail[tg.Name()]))
+		}
+		conformance.Specs(tg, opts...)
 	}
 	suiteConfig, reporterConfig := GinkgoConfiguration()
 	suiteConfig.FailOnEmpty = true // a selection that matches no spec is an error
@@ -142,14 +150,21 @@ var _ = ReportAfterSuite("conformance matrix", func(r Report) {
 	if len(m.Targets) == 0 {
 		return
 	}
-	md := "# echospec conformance matrix\n\n" + m.Markdown()
-	fmt.Fprintln(GinkgoWriter)
-	fmt.Println("\n" + md)
+	fmt.Println("\n# " + report.Title + "\n\n" + m.Markdown())
 	if *reportDir != "" {
-		Expect(os.MkdirAll(*reportDir, 0o755)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(*reportDir, "matrix.md"), []byte(md), 0o644)).To(Succeed())
+		Expect(m.Write(*reportDir)).To(Succeed())
 	}
 })
+
+// loadExpectedFailures reads the known findings of the built-in engines.
+func loadExpectedFailures() (map[string]map[string]string, error) {
+	f, err := os.Open("expected_failures.txt")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return conformance.ParseExpectedFailures(f)
+}
 
 // moduleRoot is the directory of the go.mod above the test's directory.
 func moduleRoot() (string, error) {

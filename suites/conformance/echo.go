@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"slices"
 	"sync"
 	"time"
@@ -114,11 +113,7 @@ func (s *suite) pathEchoSpecs(p path) {
 			deviation("max-conns=%d: %d concurrent connections instead of %d", m, m, n)
 			n = m
 		}
-		addr := r.addr(p)
-		conns := make([]net.Conn, n)
-		for i := range conns {
-			conns[i] = dial(ctx, addr)
-		}
+		conns := dialAll(ctx, r.addr(p), n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i, c := range conns {
@@ -184,7 +179,7 @@ func idle(ctx SpecContext, d time.Duration) {
 	GinkgoHelper()
 	select {
 	case <-ctx.Done():
-		Fail(fmt.Sprintf("the spec ended while idling %v", d))
+		fail(fmt.Sprintf("the spec ended while idling %v", d))
 	case <-time.After(d):
 	}
 }

@@ -57,8 +57,7 @@ func (s *suite) hygieneSpecs() {
 			r, pid := s.startProcess(ctx)
 			n := r.fit(1000, 0, "idle connections")
 			before := sample(pid)
-			for i := range n {
-				c := dial(ctx, r.inst.Addr())
+			for i, c := range dialAll(ctx, r.inst.Addr(), n) {
 				_, err := verify.Exchange(ctx, c, []byte("m"), verify.Options{})
 				noErr(err, "idle connection %d of %d", i+1, n)
 			}
@@ -94,7 +93,7 @@ func (r *run) settlesTo(ctx context.Context, pid int, what string, get func(prob
 	GinkgoHelper()
 	t0 := time.Now()
 	var last int
-	Eventually(ctx, func() int {
+	g.Eventually(ctx, func() int {
 		last = get(sample(pid))
 		return last
 	}).WithTimeout(settle).WithPolling(50*time.Millisecond).Should(BeNumerically("<=", base+slack),

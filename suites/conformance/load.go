@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -44,10 +43,9 @@ func (s *suite) loadSpecs() {
 			if m == 0 {
 				Skip("the target declares no max-conns: the limit spec does not apply")
 			}
-			conns := make([]*net.TCPConn, m)
-			for i := range conns {
-				conns[i] = dial(ctx, r.inst.Addr())
-				_, err := verify.Exchange(ctx, conns[i], []byte("in"), verify.Options{})
+			conns := dialAll(ctx, r.inst.Addr(), m)
+			for i, c := range conns {
+				_, err := verify.Exchange(ctx, c, []byte("in"), verify.Options{})
 				noErr(err, "connection %d of the %d allowed", i+1, m)
 			}
 			extra := dial(ctx, r.inst.Addr())
@@ -68,7 +66,7 @@ func (s *suite) loadSpecs() {
 				noErr(err, "connection %d, waiting for its echo after connection 1 closed (%d of %d bytes after %v)", m+1, off, len(got), time.Since(t0).Round(time.Millisecond))
 			}
 			if string(got) != "WAITING" {
-				Fail(fmt.Sprintf("connection %d: echo %q, want %q", m+1, got, "WAITING"))
+				fail(fmt.Sprintf("connection %d: echo %q, want %q", m+1, got, "WAITING"))
 			}
 			deviation("max-conns=%d: connection %d waited, then was served %v after one closed", m, m+1, time.Since(t0).Round(time.Millisecond))
 		})
@@ -79,13 +77,7 @@ func (s *suite) loadSpecs() {
 // all of them at once, each payload led by its connection's number.
 func (r *run) concurrent(ctx SpecContext, n, size int) {
 	GinkgoHelper()
-	conns := make([]net.Conn, n)
-	for i := range conns {
-		c, err := dialErr(ctx, r.inst.Addr())
-		noErr(err, "connection %d of %d", i+1, n)
-		DeferCleanup(func() { c.Close() })
-		conns[i] = c
-	}
+	conns := dialAll(ctx, r.inst.Addr(), n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i, c := range conns {

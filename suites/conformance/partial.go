@@ -48,7 +48,7 @@ func (s *suite) partialSpecs() {
 			c := dial(ctx, r.proxy(toxi.LimitData(toxi.Upstream, 100_000)))
 			_, err := verify.Exchange(ctx, c, payload.Random(1<<20, 25), verify.Options{Stall: 3 * time.Second})
 			if err == nil {
-				Fail("the limit_data toxic did not cut the connection: the fault was not injected")
+				fail("the limit_data toxic did not cut the connection: the fault was not injected")
 			}
 			noErr(other(), "")
 			r.serves(ctx, "after a connection was cut mid-stream")

@@ -61,10 +61,7 @@ func (s *suite) slowSpecs() {
 			st, err := verify.Exchange(ctx, fast, big, verify.Options{})
 			noErr(err, "baseline fast exchange")
 			base := st.Elapsed
-			conns := make([]net.Conn, n)
-			for i := range conns {
-				conns[i] = dial(ctx, r.inst.Addr())
-			}
+			conns := dialAll(ctx, r.inst.Addr(), n)
 			errs := make([]error, n)
 			var wg sync.WaitGroup
 			for i, c := range conns {
@@ -111,7 +108,7 @@ func (s *suite) slowSpecs() {
 			closing := dial(ctx, r.proxy(toxi.Timeout(toxi.Downstream, 300)))
 			_, err = verify.Exchange(ctx, closing, payload.Text(1<<20), verify.Options{Stall: 3 * time.Second})
 			if err == nil {
-				Fail("the timeout toxic did not cut the connection: the fault was not injected")
+				fail("the timeout toxic did not cut the connection: the fault was not injected")
 			}
 			r.serves(ctx, "after a timeout toxic closed a connection")
 		})
@@ -136,7 +133,7 @@ func (s *suite) slowSpecs() {
 			AddReportEntry("backpressure", fmt.Sprintf("the server took %.1f MiB from a client that never reads; RSS %.1f → %.1f MiB (%+.1f MiB)",
 				mib(sent), mib(before.RSS), mib(after.RSS), mib(growth)))
 			if growth >= 64<<20 {
-				Fail(fmt.Sprintf("server memory grew by %.1f MiB (limit 64 MiB) while a client that never reads pushed %.1f MiB: RSS %.1f → %.1f MiB; it buffers output without bound",
+				fail(fmt.Sprintf("server memory grew by %.1f MiB (limit 64 MiB) while a client that never reads pushed %.1f MiB: RSS %.1f → %.1f MiB; it buffers output without bound",
 					mib(growth), mib(sent), mib(before.RSS), mib(after.RSS)))
 			}
 		})
@@ -144,8 +141,7 @@ func (s *suite) slowSpecs() {
 		s.it("S8", CatSlowClient, Should, 60*time.Second, "idle cost: with 1,000 idle connections the server uses under 5% of a core over 2 s", func(ctx SpecContext) {
 			r, pid := s.startProcess(ctx)
 			n := r.fit(1000, 0, "idle connections")
-			for i := range n {
-				c := dial(ctx, r.inst.Addr())
+			for i, c := range dialAll(ctx, r.inst.Addr(), n) {
 				if i%100 == 0 { // make sure the server has really taken them on
 					_, err := verify.Exchange(ctx, c, []byte("x"), verify.Options{})
 					noErr(err, "idle connection %d", i+1)
@@ -164,7 +160,7 @@ func (s *suite) slowSpecs() {
 			case !busy && r.profile().BusyIdle:
 				AddReportEntry(NotObservedEntry, fmt.Sprintf("busy-idle declared, but the server used only %.1f%% of a core while idle", 100*share))
 			case busy:
-				Fail(fmt.Sprintf("idle server used %.1f%% of a core over %v with %d idle connections (limit 5%%; CPU %v → %v): it spins while idle",
+				fail(fmt.Sprintf("idle server used %.1f%% of a core over %v with %d idle connections (limit 5%%; CPU %v → %v): it spins while idle",
 					100*share, after.At.Sub(before.At).Round(time.Millisecond), n, before.CPU, after.CPU))
 			}
 		})
@@ -244,7 +240,3 @@ func sample(pid int) probe.Sample {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
-
-// NotObservedEntry is the report entry name for a declared deviation that
-// the spec did not observe.
-const NotObservedEntry = "deviation declared, not observed"

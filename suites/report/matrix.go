@@ -17,17 +17,31 @@ import (
 // Outcome is what one spec did against one target.
 type Outcome string
 
-// The outcomes, in order of gravity.
+// The outcomes.
 const (
 	Pass      Outcome = "pass"
-	Deviation Outcome = "deviation"
+	Deviation Outcome = "deviation" // passed, shaped by a declared deviation
+	XFail     Outcome = "xfail"     // failed, as declared (a known finding)
+	XPass     Outcome = "xpass"     // declared to fail, but passed
 	Skipped   Outcome = "skipped"
 	Fail      Outcome = "fail"
 )
 
-// DeviationEntry is the report entry name that marks a declared deviation;
-// it matches conformance.DeviationEntry.
-const DeviationEntry = "deviation (declared)"
+// Outcomes lists every outcome, in the order reports show them.
+var Outcomes = []Outcome{Pass, Deviation, XFail, XPass, Skipped, Fail}
+
+// Report entry names the conformance package writes (they match its
+// exported constants; this package does not import it).
+const (
+	DeviationEntry       = "deviation (declared)"
+	NotObservedEntry     = "deviation declared, not observed"
+	ExpectedFailureEntry = "expected failure"
+	UnexpectedPassEntry  = "expected failure passed"
+	OutputEntry          = "target output"
+)
+
+// Categories are the spec category labels, in report order.
+var Categories = []string{"echo", "reset", "partial-write", "slow-client", "hygiene", "lifecycle", "load"}
 
 // Cell is one spec against one target.
 type Cell struct {
@@ -35,15 +49,19 @@ type Cell struct {
 	Text     string // the spec's text, without its ID
 	Message  string // failure message, deviation or skip reason
 	Location string // where it failed
+	Output   string // the tail of the target's output, if captured
+	Notes    []string
 	Duration time.Duration
 }
 
 // Matrix is targets × spec IDs.
 type Matrix struct {
-	Targets []string
-	IDs     []string
-	Texts   map[string]string // spec ID → text
-	Cells   map[string]map[string]Cell
+	Targets    []string
+	IDs        []string
+	Texts      map[string]string // spec ID → text
+	Categories map[string]string // spec ID → category
+	Levels     map[string]string // spec ID → must or should
+	Cells      map[string]map[string]Cell
 }
 
 var idPattern = regexp.MustCompile(`^\[([^\]\s]+)\]\s*(.*)$`)
@@ -71,7 +89,7 @@ func TargetOf(s types.SpecReport) string {
 // Build makes the matrix from a suite report. Specs that were filtered out
 // of the run are left out; specs skipped while running count as skipped.
 func Build(r types.Report) Matrix {
-	m := Matrix{Texts: map[string]string{}, Cells: map[string]map[string]Cell{}}
+	m := Matrix{Texts: map[string]string{}, Categories: map[string]string{}, Levels: map[string]string{}, Cells: map[string]map[string]Cell{}}
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -88,25 +106,54 @@ func Build(r types.Report) Matrix {
 		if _, seen := m.Texts[id]; !seen {
 			m.IDs = append(m.IDs, id)
 			m.Texts[id] = text
+			for _, l := range s.Labels() {
+				switch {
+				case slices.Contains(Categories, l):
+					m.Categories[id] = l
+				case l == "must" || l == "should":
+					m.Levels[id] = l
+				}
+			}
 		}
 		m.Cells[tg][id] = cellOf(s, text)
 	}
 	sort.Strings(m.Targets)
-	slices.SortFunc(m.IDs, CompareIDs)
+	slices.SortFunc(m.IDs, func(a, b string) int {
+		ca, cb := slices.Index(Categories, m.Categories[a]), slices.Index(Categories, m.Categories[b])
+		if ca != cb {
+			return ca - cb
+		}
+		return CompareIDs(a, b)
+	})
 	return m
 }
 
 func cellOf(s types.SpecReport, text string) Cell {
 	c := Cell{Text: text, Duration: s.RunTime}
+	entries := map[string]string{}
+	for _, e := range s.ReportEntries {
+		v := e.StringRepresentation()
+		entries[e.Name] = v
+		switch e.Name {
+		case DeviationEntry, NotObservedEntry, ExpectedFailureEntry, UnexpectedPassEntry, OutputEntry:
+		default:
+			c.Notes = append(c.Notes, e.Name+": "+v)
+		}
+	}
+	c.Output = entries[OutputEntry]
+	if v, ok := entries[NotObservedEntry]; ok {
+		c.Notes = append(c.Notes, NotObservedEntry+": "+v)
+	}
 	switch {
+	case s.State == types.SpecStatePassed && entries[UnexpectedPassEntry] != "":
+		c.Outcome, c.Message = XPass, entries[UnexpectedPassEntry]
+	case s.State == types.SpecStatePassed && entries[DeviationEntry] != "":
+		c.Outcome, c.Message = Deviation, entries[DeviationEntry]
 	case s.State == types.SpecStatePassed:
 		c.Outcome = Pass
-		for _, e := range s.ReportEntries {
-			if e.Name == DeviationEntry {
-				c.Outcome = Deviation
-				c.Message = e.StringRepresentation()
-			}
-		}
+	case s.State == types.SpecStateSkipped && entries[ExpectedFailureEntry] != "":
+		c.Outcome, c.Message = XFail, entries[ExpectedFailureEntry]
+		c.Location = s.Failure.Location.String()
 	case s.State == types.SpecStateSkipped:
 		c.Outcome, c.Message = Skipped, s.Failure.Message
 	default:
@@ -153,7 +200,7 @@ func (m Matrix) Counts() map[Outcome]int {
 	return c
 }
 
-var symbols = map[Outcome]string{Pass: "ok", Deviation: "dev", Skipped: "skip", Fail: "FAIL"}
+var symbols = map[Outcome]string{Pass: "ok", Deviation: "dev", XFail: "xfail", XPass: "XPASS", Skipped: "skip", Fail: "FAIL"}
 
 // Markdown renders the matrix as a Markdown table, followed by the spec
 // texts and every failure with its message.
@@ -180,14 +227,12 @@ func (m Matrix) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	c := m.Counts()
-	fmt.Fprintf(&b, "\n%d pass, %d fail, %d deviation (declared), %d skipped. `·` = not run.\n",
-		c[Pass], c[Fail], c[Deviation], c[Skipped])
+	b.WriteString("\n" + m.Summary() + " `·` = not run.\n")
 	var notes []string
 	for _, tg := range m.Targets {
 		for _, id := range m.IDs {
 			cell, ok := m.Cells[tg][id]
-			if !ok || cell.Outcome == Pass {
+			if !ok || cell.Outcome == Pass || cell.Outcome == Skipped {
 				continue
 			}
 			msg := strings.ReplaceAll(strings.TrimSpace(cell.Message), "\n", "\n  > ")
@@ -195,7 +240,17 @@ func (m Matrix) Markdown() string {
 		}
 	}
 	if len(notes) > 0 {
-		b.WriteString("\n### Not passed\n\n" + strings.Join(notes, "\n") + "\n")
+		b.WriteString("\n### Failures, expected failures and deviations\n\n" + strings.Join(notes, "\n") + "\n")
 	}
 	return b.String()
+}
+
+// Summary counts the outcomes in one line.
+func (m Matrix) Summary() string {
+	c := m.Counts()
+	var parts []string
+	for _, o := range Outcomes {
+		parts = append(parts, fmt.Sprintf("%d %s", c[o], o))
+	}
+	return strings.Join(parts, ", ") + "."
 }
