@@ -196,7 +196,6 @@ func deviation(format string, args ...any) {
 	AddReportEntry(DeviationEntry, fmt.Sprintf(format, args...))
 }
 
-
 func tailLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {

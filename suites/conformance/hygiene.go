@@ -133,4 +133,3 @@ func oneShot(ctx context.Context, addr string) error {
 	_, err = verify.Exchange(ctx, c, []byte("b"), verify.Options{})
 	return err
 }
-

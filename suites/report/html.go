@@ -47,8 +47,8 @@ func anchor(target, id string) string {
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"anchor": anchor,
-	"sym": func(o Outcome) string { return symbols[o] },
-	"dur": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"sym":    func(o Outcome) string { return symbols[o] },
+	"dur":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{{.Title}}</title>
