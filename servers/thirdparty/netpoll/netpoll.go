@@ -1,0 +1,130 @@
+//go:build darwin || freebsd || linux
+
+package netpoll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cloudwego/netpoll"
+
+	"github.com/echospec/echospec/servers/engine"
+)
+
+const (
+	// shutdownTimeout is the graceful-shutdown deadline of netpoll's guide.
+	shutdownTimeout = 5 * time.Second
+	// retryShutdown is how often Close repeats Shutdown until Serve returns.
+	retryShutdown = 20 * time.Millisecond
+)
+
+// Engine returns the netpoll engine.
+func Engine() engine.Engine {
+	return engine.Func("netpoll",
+		"third-party: cloudwego netpoll, shared epoll/kqueue pollers handing ready connections to pooled goroutines",
+		engine.Profile{}, Start)
+}
+
+// Server is a running netpoll event loop.
+type Server struct {
+	evl  netpoll.EventLoop
+	addr string
+
+	done     chan struct{} // closed when EventLoop.Serve has returned
+	serveErr error         // Serve's result, valid after done
+
+	once     sync.Once
+	closeErr error
+}
+
+// Start listens on addr and runs EventLoop.Serve on it. It returns once the
+// socket is listening: the kernel accepts from then on, and Serve registers
+// the listener with netpoll's poller right away.
+func Start(addr string) (engine.Server, error) {
+	if err := engine.CheckLoopback(addr); err != nil {
+		return nil, err
+	}
+	ln, err := netpoll.CreateListener("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("netpoll engine: %w", err)
+	}
+	evl, err := netpoll.NewEventLoop(echo)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("netpoll engine: %w", err)
+	}
+	s := &Server{evl: evl, addr: ln.Addr().String(), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		s.serveErr = evl.Serve(ln)
+	}()
+	return s, nil
+}
+
+// echo is the OnRequest handler: netpoll calls it while the connection has
+// unread input. Next returns netpoll's own buffer, valid until Release, so
+// the echo is uppercased in the output buffer Malloc returns.
+func echo(_ context.Context, c netpoll.Connection) error {
+	r, w := c.Reader(), c.Writer()
+	defer r.Release()
+	in, err := r.Next(r.Len())
+	if err != nil {
+		return err
+	}
+	out, err := w.Malloc(len(in))
+	if err != nil {
+		return err
+	}
+	copy(out, in)
+	engine.Upper(out)
+	return w.Flush()
+}
+
+// Addr returns the listening address.
+func (s *Server) Addr() string { return s.addr }
+
+// Close shuts the event loop down with EventLoop.Shutdown and waits for
+// Serve to return. Shutdown closes the listener and every idle connection
+// and waits, polling, for busy ones (a handler still in Flush) until its
+// deadline; connections busy past it are left open, and Close reports it.
+//
+// Shutdown does nothing if Serve has not yet registered the server (a Close
+// right after Start), so Close repeats it until Serve returns.
+//
+// Not the server's and not ended by Close: netpoll's pollers and gopool
+// workers are process-wide; they start with the first netpoll server and
+// live as long as the process (gopool workers end when idle).
+func (s *Server) Close() error {
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		var err error
+		for {
+			if e := s.evl.Shutdown(ctx); e != nil {
+				err = e
+			}
+			select {
+			case <-s.done:
+			case <-time.After(retryShutdown):
+				if ctx.Err() == nil {
+					continue
+				}
+				err = errors.Join(err, errors.New("Serve still running"))
+			}
+			break
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("connections still busy after %v are left open: %w", shutdownTimeout, err)
+		}
+		if err == nil {
+			err = s.serveErr
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("netpoll engine: shutdown: %w", err)
+		}
+	})
+	return s.closeErr
+}
