@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -162,6 +163,13 @@ func (s *suite) halfCloseSpecs() {
 		noErr(err, "")
 	}, direct.label())
 
+	s.it("E12", CatEcho, Must, 30*time.Second, "after the client's FIN the server still echoes all of 8 MiB to a client that starts reading only 300 ms later, then closes (EOF)", func(ctx SpecContext) {
+		r := s.start(ctx)
+		c := dial(ctx, r.inst.Addr())
+		_, err := verify.Exchange(ctx, c, payload.Random(8<<20, 12), verify.Options{HalfClose: true, ReadDelay: 300 * time.Millisecond})
+		noErr(err, "")
+	}, direct.label())
+
 	s.it("E9", CatEcho, Must, 30*time.Second, "50 short connections in a row, each message then FIN, each get the echo and a clean close (FIN, never RST)", func(ctx SpecContext) {
 		r := s.start(ctx)
 		for i := range 50 {
@@ -175,7 +183,7 @@ func (s *suite) halfCloseSpecs() {
 }
 
 // idle waits d, or until the spec's context ends.
-func idle(ctx SpecContext, d time.Duration) {
+func idle(ctx context.Context, d time.Duration) {
 	GinkgoHelper()
 	select {
 	case <-ctx.Done():

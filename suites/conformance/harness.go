@@ -79,6 +79,9 @@ func (s *suite) watch(inst target.Instance) *run {
 		if r.exitExpected {
 			alive = nil
 		}
+		if alive != nil && CurrentSpecReport().Failed() {
+			AddReportEntry("the server died", alive.Error())
+		}
 		if o, ok := inst.(target.Outputter); ok && (alive != nil || CurrentSpecReport().Failed()) {
 			AddReportEntry(OutputEntry, tailLines(o.Output(), 40))
 		}

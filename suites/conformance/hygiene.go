@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/echospec/echospec/faults/sock"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
@@ -68,6 +69,29 @@ func (s *suite) hygieneSpecs() {
 		})
 	})
 
+	s.it("H4", CatHygiene, Must, 60*time.Second, "a server out of file descriptors (EMFILE on accept) survives, and serves new connections within 5 s once fds are free again", func(ctx SpecContext) {
+		r, pid := s.startProcess(ctx)
+		r.exhaustFDs(ctx, pid, time.Second)
+		t0 := time.Now()
+		var last error
+		g.Eventually(ctx, func() bool {
+			last = oneShot(ctx, r.inst.Addr())
+			return last == nil
+		}).WithTimeout(5*time.Second).WithPolling(100*time.Millisecond).Should(BeTrue(), func() string {
+			return fmt.Sprintf("no echo within %v after the fd limit was restored: %v", time.Since(t0).Round(time.Millisecond), last)
+		})
+		r.serves(ctx, "after running out of fds")
+	})
+
+	s.it("H5", CatHygiene, Should, 60*time.Second, "a server out of file descriptors (EMFILE on accept) does not spin: under 50% of a core while it cannot accept", func(ctx SpecContext) {
+		r, pid := s.startProcess(ctx)
+		share := r.exhaustFDs(ctx, pid, time.Second)
+		AddReportEntry("CPU while out of fds", fmt.Sprintf("%.1f%% of a core", 100*share))
+		if share >= 0.5 {
+			fail(fmt.Sprintf("the server used %.1f%% of a core for 1 s while out of fds with 40 connections waiting (limit 50%%): it retries accept without backing off", 100*share))
+		}
+	})
+
 	Describe("lifecycle", Label(CatLifecycle), func() {
 		s.it("L1", CatLifecycle, Should, 30*time.Second, "the server listens within 10 s of its start, and exits within 5 s of SIGTERM", func(ctx SpecContext) {
 			t0 := time.Now()
@@ -84,6 +108,32 @@ func (s *suite) hygieneSpecs() {
 			noErr(err, "SIGTERM")
 		})
 	})
+}
+
+// exhaustFDs lowers the server's fd limit to what it holds plus 4, makes
+// 40 connections (most of which it cannot accept), measures the CPU share
+// it uses over hold, then closes them and restores the limit. The server
+// must still be alive afterwards.
+func (r *run) exhaustFDs(ctx context.Context, pid int, hold time.Duration) float64 {
+	GinkgoHelper()
+	r.serves(ctx, "before the fd limit")
+	restore, err := sock.LimitFDs(probe.Pids(pid), probe.FDs, 4)
+	DeferCleanup(restore)
+	noErr(err, "lower the server's fd limit")
+	conns := dialAll(ctx, r.inst.Addr(), 40)
+	for _, c := range conns {
+		c.Write([]byte("emfile"))
+	}
+	idle(ctx, 100*time.Millisecond)
+	before := sample(pid)
+	idle(ctx, hold)
+	after := sample(pid)
+	for _, c := range conns {
+		c.Close()
+	}
+	noErr(restore(), "")
+	noErr(r.inst.Check(), "while out of fds")
+	return probe.CPUShare(before, after)
 }
 
 // settlesTo waits up to settle for a probed count to come back to at most
