@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/echospec/echospec/servers/engine"
 )
@@ -75,16 +76,21 @@ func (s *Server) Close() error {
 
 func (s *Server) acceptLoop() {
 	defer s.wg.Done()
+	var backoff time.Duration
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			// Temporary errors (EMFILE, ECONNABORTED) must not end the
-			// server: a later accept may succeed.
+			// Errors such as EMFILE must not end the server, and retrying
+			// at once would spin: back off as net/http does, 5 ms
+			// doubling to 1 s.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
 			continue
 		}
+		backoff = 0
 		if !s.track(c) {
 			c.Close()
 			return
