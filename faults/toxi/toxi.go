@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +31,9 @@ type Server struct {
 	url    string
 	client *toxiclient.Client
 	stop   func() error
+
+	mu      sync.Mutex
+	proxies []*Proxy // made through this Server and not yet closed
 }
 
 // Embedded starts toxiproxy's API server in this process on an ephemeral
@@ -71,8 +76,19 @@ func Open(url string) (*Server, error) {
 // URL is the API server's address.
 func (s *Server) URL() string { return s.url }
 
-// Close stops an embedded server; for a remote one it does nothing.
-func (s *Server) Close() error { return s.stop() }
+// Close deletes every proxy made through this Server that is still there,
+// and stops an embedded server.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	left := s.proxies
+	s.proxies = nil
+	s.mu.Unlock()
+	var errs []error
+	for _, p := range left {
+		errs = append(errs, p.Close())
+	}
+	return errors.Join(append(errs, s.stop())...)
+}
 
 var proxySeq atomic.Int64
 
@@ -85,7 +101,10 @@ func (s *Server) Proxy(upstream string, toxics ...Toxic) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy %s: create proxy to %s: %w", s.url, upstream, err)
 	}
-	px := &Proxy{p: p}
+	px := &Proxy{p: p, server: s}
+	s.mu.Lock()
+	s.proxies = append(s.proxies, px)
+	s.mu.Unlock()
 	for _, t := range toxics {
 		if err := px.Add(t); err != nil {
 			return nil, errors.Join(err, px.Close())
@@ -96,7 +115,10 @@ func (s *Server) Proxy(upstream string, toxics ...Toxic) (*Proxy, error) {
 
 // Proxy is one toxiproxy proxy.
 type Proxy struct {
-	p *toxiclient.Proxy
+	p      *toxiclient.Proxy
+	server *Server
+	once   sync.Once
+	err    error
 }
 
 // Addr is where to connect to go through the proxy.
@@ -117,10 +139,17 @@ func (p *Proxy) Add(t Toxic) error {
 	return nil
 }
 
-// Close deletes the proxy, closing its connections.
+// Close deletes the proxy, closing its connections. Closing twice is
+// harmless.
 func (p *Proxy) Close() error {
-	if err := p.p.Delete(); err != nil {
-		return fmt.Errorf("toxiproxy: delete %s: %w", p.p.Name, err)
-	}
-	return nil
+	p.once.Do(func() {
+		s := p.server
+		s.mu.Lock()
+		s.proxies = slices.DeleteFunc(s.proxies, func(q *Proxy) bool { return q == p })
+		s.mu.Unlock()
+		if err := p.p.Delete(); err != nil {
+			p.err = fmt.Errorf("toxiproxy: delete %s: %w", p.p.Name, err)
+		}
+	})
+	return p.err
 }
