@@ -2,10 +2,22 @@
 
 package all
 
-import "github.com/echospec/echospec/servers/engine"
+import (
+	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/servers/epoll"
+	"github.com/echospec/echospec/servers/nonblocking"
+	"github.com/echospec/echospec/servers/poll"
+	"github.com/echospec/echospec/servers/selectloop"
+)
 
 // loopEngines are the non-blocking event-loop engines: polling, select,
 // poll, epoll level- and edge-triggered.
 func loopEngines() []engine.Engine {
-	return nil
+	return []engine.Engine{
+		nonblocking.Engine(),
+		selectloop.Engine(),
+		poll.Engine(),
+		epoll.Engine(),
+		epoll.EdgeEngine(),
+	}
 }

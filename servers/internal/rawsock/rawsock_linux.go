@@ -29,6 +29,31 @@ type Options struct {
 // Listen creates a TCP socket bound to the loopback address addr and
 // listening. It returns the fd and the bound address with its real port.
 func Listen(addr string, o Options) (fd int, bound string, err error) {
+	fd, bound, err = Bind(addr, o)
+	if err != nil {
+		return -1, "", err
+	}
+	if err := StartListening(fd, o); err != nil {
+		unix.Close(fd)
+		return -1, "", fmt.Errorf("listen %s: %w", bound, err)
+	}
+	return fd, bound, nil
+}
+
+// StartListening calls listen(2) on a socket from Bind, with o's backlog.
+func StartListening(fd int, o Options) error {
+	backlog := o.Backlog
+	if backlog == 0 {
+		backlog = 1024
+	}
+	return unix.Listen(fd, backlog)
+}
+
+// Bind is Listen without the listen(2): the socket is bound (the port is
+// taken) but connects are refused until StartListening. An engine that
+// has setup to finish after binding can so start accepting only when it
+// is ready.
+func Bind(addr string, o Options) (fd int, bound string, err error) {
 	if err := engine.CheckLoopback(addr); err != nil {
 		return -1, "", err
 	}
@@ -69,13 +94,6 @@ func Listen(addr string, o Options) (fd int, bound string, err error) {
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
-	}
-	backlog := o.Backlog
-	if backlog == 0 {
-		backlog = 1024
-	}
-	if err := unix.Listen(fd, backlog); err != nil {
-		return fail("listen", err)
 	}
 	got, err := unix.Getsockname(fd)
 	if err != nil {

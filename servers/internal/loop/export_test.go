@@ -1,0 +1,6 @@
+//go:build linux
+
+package loop
+
+// AcceptConn lets tests replace accept.
+var AcceptConn = &acceptConn
