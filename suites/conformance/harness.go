@@ -55,19 +55,28 @@ func (s *suite) startProcess(ctx context.Context) (*run, int) {
 	if !probe.Supported {
 		Skip("process probes need Linux /proc")
 	}
-	if sp, ok := s.t.(target.Spawner); ok {
-		inst, err := sp.Spawn(ctx)
-		noErr(err, "spawn %s as its own process", s.t.Name())
-		r := s.watch(inst)
-		return r, inst.(target.Process).PID()
-	}
-	r := s.start(ctx)
+	r, _ := s.startOwn(ctx)
 	p, ok := r.inst.(target.Process)
 	if !ok {
 		Skip(fmt.Sprintf("needs the server's own process, and target %s has none the suite started: "+
 			"run it with ECHOSPEC_TARGET_CMD to include this spec", s.t.Name()))
 	}
 	return r, p.PID()
+}
+
+// startOwn starts the server in a process of its own when the target can
+// (an outside command, or a spawnable built-in engine), and reports
+// whether it did; otherwise it starts it as usual.
+func (s *suite) startOwn(ctx context.Context) (*run, bool) {
+	GinkgoHelper()
+	if sp, ok := s.t.(target.Spawner); ok && probe.Supported {
+		inst, err := sp.Spawn(ctx)
+		noErr(err, "spawn %s as its own process", s.t.Name())
+		return s.watch(inst), true
+	}
+	r := s.start(ctx)
+	_, own := r.inst.(target.Process)
+	return r, own
 }
 
 // watch takes charge of a started instance for the current spec.

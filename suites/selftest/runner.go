@@ -1,0 +1,236 @@
+// Package selftest measures the conformance suite's detection power: it
+// runs the suite against every faulty server of servers/faulty (each BROKEN
+// ON PURPOSE, each with the spec IDs that must catch it) and against correct
+// servers, and turns the results into a detection matrix. The test in this
+// package (go test ./suites/selftest) fails when a faulty server escapes a
+// spec that must catch it, when a correct server fails anything, or when a
+// spec that runs by default has no faulty server to catch it.
+package selftest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/servers/faulty"
+	"github.com/echospec/echospec/suites/report"
+)
+
+// Target is one server the suite runs against, as an outside command.
+type Target struct {
+	Name    string
+	Cmdline string // ECHOSPEC_TARGET_CMD, run from the module root
+	Profile engine.Profile
+	// Bug is the faulty server's catalog entry; nil for a correct server.
+	Bug *faulty.Bug
+}
+
+// Run is what the conformance suite did against one target.
+type Run struct {
+	Target   Target
+	Cells    map[string]report.Cell // spec ID → outcome; specs that did not run are absent
+	Texts    map[string]string      // spec ID → text
+	Duration time.Duration
+	ExitCode int
+	// Err is set when the run produced no usable report (the suite did not
+	// start, was killed, or the report is unreadable).
+	Err    error
+	Output string // the tail of the suite's output
+}
+
+// Failed returns the IDs of the specs that failed, sorted.
+func (r Run) Failed() []string {
+	var ids []string
+	for id, c := range r.Cells {
+		if c.Outcome == report.Fail {
+			ids = append(ids, id)
+		}
+	}
+	sortIDs(ids)
+	return ids
+}
+
+// Binaries are the programs the self-test builds once.
+type Binaries struct {
+	Dir          string
+	Conformance  string // the conformance suite's test binary
+	FaultyServer string // servers/faulty/cmd/faultyserver
+	EchoServer   string // servers/cmd/echoserver
+}
+
+// Build compiles the conformance test binary and the two server commands
+// into dir. root is the module root.
+func Build(ctx context.Context, root, dir string) (Binaries, error) {
+	b := Binaries{
+		Dir:          dir,
+		Conformance:  filepath.Join(dir, "conformance.test"),
+		FaultyServer: filepath.Join(dir, "faultyserver"),
+		EchoServer:   filepath.Join(dir, "echoserver"),
+	}
+	gocmd := goCommand()
+	steps := [][]string{
+		{"test", "-c", "-o", b.Conformance, "./suites/conformance"},
+		{"build", "-o", b.FaultyServer, "./servers/faulty/cmd/faultyserver"},
+		{"build", "-o", b.EchoServer, "./servers/cmd/echoserver"},
+	}
+	for _, args := range steps {
+		cmd := exec.CommandContext(ctx, gocmd, args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return b, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	return b, nil
+}
+
+// goCommand is the go command of the toolchain running the test, or the
+// one on PATH.
+func goCommand() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// RunOptions shape one run of the suite.
+type RunOptions struct {
+	Root      string        // module root: the suite's working directory
+	ReportDir string        // where the run's JSON report goes
+	Timeout   time.Duration // the whole run, after which its process group is killed
+}
+
+// RunSuite runs the conformance test binary against t, as an outside
+// target, with the default spec selection, and reads its JSON report.
+func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
+	run := Run{Target: t, ExitCode: -1}
+	jsonPath := filepath.Join(o.ReportDir, t.Name+".json")
+	os.Remove(jsonPath)
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	// Ginkgo's own timeout comes first, so that a run that hangs still
+	// writes its report; the context's kill is the last resort.
+	ginkgoTimeout := o.Timeout - 30*time.Second
+	cmd := exec.CommandContext(ctx, bin.Conformance,
+		"-test.timeout=0",
+		"-ginkgo.json-report="+jsonPath,
+		"-ginkgo.no-color",
+		"-ginkgo.timeout="+ginkgoTimeout.String(),
+	)
+	cmd.Dir = o.Root
+	cmd.Env = append(suiteEnv(),
+		"ECHOSPEC_TARGET_CMD="+t.Cmdline,
+		"ECHOSPEC_TARGET_NAME="+t.Name,
+		"ECHOSPEC_TARGET_PROFILE="+t.Profile.String(),
+	)
+	out := &tail{max: 32 << 10}
+	cmd.Stdout, cmd.Stderr = out, out
+	// Its own process group, killed whole on timeout; and killed if this
+	// test process dies. The suite kills its targets' groups itself, and
+	// they die with it (Pdeathsig).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	run.Duration = time.Since(start)
+	run.Output = out.String()
+	if cmd.ProcessState != nil {
+		run.ExitCode = cmd.ProcessState.ExitCode()
+		// Whatever the suite left in its group goes with it.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if ctx.Err() != nil {
+		run.Err = fmt.Errorf("the suite ran past %v and was killed", o.Timeout)
+	}
+	m, rerr := readReport(jsonPath)
+	if rerr != nil {
+		run.Err = errors.Join(run.Err, rerr, fmt.Errorf("suite exit: %v", err))
+		return run
+	}
+	if len(m.Targets) != 1 || m.Targets[0] != t.Name {
+		run.Err = errors.Join(run.Err, fmt.Errorf("the report has targets %v, want just %s", m.Targets, t.Name))
+		return run
+	}
+	run.Cells = m.Cells[t.Name]
+	run.Texts = m.Texts
+	return run
+}
+
+// suiteEnv is this process's environment without the suite's own
+// settings, so that a developer's ECHOSPEC_* cannot change what runs.
+func suiteEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "ECHOSPEC_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// readReport reads a Ginkgo JSON report and builds its matrix. A suite that
+// failed before its specs (BeforeSuite) is an error: no spec ran.
+func readReport(path string) (report.Matrix, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return report.Matrix{}, fmt.Errorf("no report: %w", err)
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(data, &reports); err != nil {
+		return report.Matrix{}, fmt.Errorf("report %s: %w", path, err)
+	}
+	if len(reports) != 1 {
+		return report.Matrix{}, fmt.Errorf("report %s: %d suites, want 1", path, len(reports))
+	}
+	r := reports[0]
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType == types.NodeTypeBeforeSuite || s.LeafNodeType == types.NodeTypeSynchronizedBeforeSuite {
+			if s.State.Is(types.SpecStateFailureStates) {
+				return report.Matrix{}, fmt.Errorf("the suite failed before any spec: %s", s.Failure.Message)
+			}
+		}
+	}
+	return report.Build(r), nil
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(b), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(bytes.ToValidUTF8(t.buf, nil))
+}
