@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -87,6 +88,10 @@ func (s *suite) hygieneSpecs() {
 		r, pid := s.startProcess(ctx)
 		share := r.exhaustFDs(ctx, pid, time.Second)
 		AddReportEntry("CPU while out of fds", fmt.Sprintf("%.1f%% of a core", 100*share))
+		if share >= 0.5 && r.profile().BusyIdle {
+			deviation("busy-idle: %.1f%% of a core while out of fds, as while idle", 100*share)
+			return
+		}
 		if share >= 0.5 {
 			fail(fmt.Sprintf("the server used %.1f%% of a core for 1 s while out of fds with 40 connections waiting (limit 50%%): it retries accept without backing off", 100*share))
 		}
@@ -120,9 +125,21 @@ func (r *run) exhaustFDs(ctx context.Context, pid int, hold time.Duration) float
 	restore, err := sock.LimitFDs(probe.Pids(pid), probe.FDs, 4)
 	DeferCleanup(restore)
 	noErr(err, "lower the server's fd limit")
-	conns := dialAll(ctx, r.inst.Addr(), 40)
-	for _, c := range conns {
+	// Connects may fail here (a server that gives up on EMFILE closes its
+	// listener): that is for H4 to judge, after the limit is restored.
+	var conns []net.Conn
+	refused := 0
+	for range 40 {
+		c, err := dialErr(ctx, r.inst.Addr())
+		if err != nil {
+			refused++
+			continue
+		}
 		c.Write([]byte("emfile"))
+		conns = append(conns, c)
+	}
+	if refused > 0 {
+		AddReportEntry("while out of fds", fmt.Sprintf("%d of 40 connects failed", refused))
 	}
 	idle(ctx, 100*time.Millisecond)
 	before := sample(pid)

@@ -112,7 +112,7 @@ func fileExists(p string) bool {
 
 // RunOptions shape one run of the suite.
 type RunOptions struct {
-	Root      string        // module root: the suite's working directory
+	Root      string        // the module root
 	ReportDir string        // where the run's JSON report goes
 	Timeout   time.Duration // the whole run, after which its process group is killed
 }
@@ -134,7 +134,9 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 		"-ginkgo.no-color",
 		"-ginkgo.timeout="+ginkgoTimeout.String(),
 	)
-	cmd.Dir = o.Root
+	// From the suite's own directory, as go test runs it (it reads files
+	// there); it resolves the target command from the module root itself.
+	cmd.Dir = filepath.Join(o.Root, "suites", "conformance")
 	cmd.Env = append(suiteEnv(),
 		"ECHOSPEC_TARGET_CMD="+t.Cmdline,
 		"ECHOSPEC_TARGET_NAME="+t.Name,

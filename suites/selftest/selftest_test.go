@@ -1,0 +1,265 @@
+package selftest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/echospec/echospec/suites/report"
+	"github.com/echospec/echospec/suites/selftest"
+)
+
+// Settings, all optional:
+//
+//	ECHOSPEC_SELFTEST_REPORT    where the detection matrix goes (default reports/selftest.md in the module root)
+//	ECHOSPEC_SELFTEST_PARALLEL  suite runs at once (default 3)
+//	ECHOSPEC_SELFTEST_ONLY      comma-separated target names: run only these (a partial run writes no report unless asked)
+//	ECHOSPEC_SELFTEST_KEEP      keep each run's Ginkgo JSON report in this directory
+const (
+	envReport   = "ECHOSPEC_SELFTEST_REPORT"
+	envParallel = "ECHOSPEC_SELFTEST_PARALLEL"
+	envOnly     = "ECHOSPEC_SELFTEST_ONLY"
+	envKeep     = "ECHOSPEC_SELFTEST_KEEP"
+)
+
+// runTimeout bounds one run of the suite against one target.
+const runTimeout = 5 * time.Minute
+
+func TestSelftest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the self-test runs the whole conformance suite against every faulty server: not with -short")
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Fatalf("the self-test needs python3 for the Python servers: %v", err)
+	}
+	root := moduleRoot(t)
+	ctx := t.Context()
+	bin, err := selftest.Build(ctx, root, t.TempDir())
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	faultyTargets := selftest.FaultyTargets(bin)
+	correctTargets := selftest.CorrectTargets(bin)
+	only := selected()
+	if only != nil {
+		faultyTargets, correctTargets = filter(faultyTargets, only), filter(correctTargets, only)
+	}
+	reportDir := os.Getenv(envKeep)
+	if reportDir == "" {
+		reportDir = t.TempDir()
+	} else if err := os.MkdirAll(reportDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	all := append(slowFirst(faultyTargets), correctTargets...)
+	start := time.Now()
+	runs := runAll(ctx, t, bin, all, selftest.RunOptions{Root: root, ReportDir: reportDir, Timeout: runTimeout}, parallel(t))
+	det := selftest.Detection{Elapsed: time.Since(start)}
+	for _, r := range runs {
+		if r.Target.Bug != nil {
+			det.Faulty = append(det.Faulty, r)
+		} else {
+			det.Correct = append(det.Correct, r)
+		}
+	}
+	sort.SliceStable(det.Faulty, func(i, j int) bool {
+		return indexOf(faultyTargets, det.Faulty[i].Target.Name) < indexOf(faultyTargets, det.Faulty[j].Target.Name)
+	})
+	t.Logf("%d suite runs in %v", len(runs), det.Elapsed.Round(time.Second))
+
+	if path := reportPath(root, only != nil); path != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(det.Markdown()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("detection matrix: %s", path)
+	}
+
+	for _, r := range det.Faulty {
+		t.Run("faulty/"+r.Target.Name, func(t *testing.T) { checkFaulty(t, r) })
+	}
+	for _, r := range det.Correct {
+		t.Run("correct/"+r.Target.Name, func(t *testing.T) { checkCorrect(t, r) })
+	}
+	if only == nil {
+		t.Run("coverage", func(t *testing.T) {
+			if und := det.Undeclared(); len(und) > 0 {
+				t.Errorf("spec IDs that run by default and that no faulty server declares it must catch (add a faulty twin to servers/faulty): %s",
+					strings.Join(und, ", "))
+			}
+		})
+	}
+}
+
+// checkFaulty fails when a spec the faulty server declares did not fail.
+func checkFaulty(t *testing.T, r selftest.Run) {
+	if r.Err != nil {
+		t.Fatalf("%s: the suite run is broken: %v\n--- suite output (tail):\n%s", r.Target.Name, r.Err, lastLines(r.Output, 60))
+	}
+	if extra := selftest.Unexpected(r); len(extra) > 0 {
+		t.Logf("%s: also caught (not declared): %s", r.Target.Name, strings.Join(extra, ", "))
+	}
+	missed := selftest.Missed(r)
+	if len(missed) == 0 {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "faulty server %s (%s) escaped %d of the %d specs that must catch it: %s",
+		r.Target.Name, r.Target.Bug.Defect, len(missed), len(r.Target.Bug.Catches), strings.Join(missed, ", "))
+	for _, id := range missed {
+		c := r.Cells[id]
+		what := string(c.Outcome)
+		if c.Outcome == report.Pass || c.Outcome == report.Deviation {
+			what = "passed"
+		}
+		if c.Outcome == "" {
+			what = "did not run"
+		}
+		fmt.Fprintf(&b, "\n  [%s] %s: %s", id, r.Texts[id], what)
+		if c.Message != "" {
+			fmt.Fprintf(&b, ": %s", c.Message)
+		}
+	}
+	t.Error(b.String())
+}
+
+// checkCorrect fails on any failure of a correct server.
+func checkCorrect(t *testing.T, r selftest.Run) {
+	if r.Err != nil {
+		t.Fatalf("%s: the suite run is broken: %v\n--- suite output (tail):\n%s", r.Target.Name, r.Err, lastLines(r.Output, 60))
+	}
+	for _, id := range r.Failed() {
+		c := r.Cells[id]
+		t.Errorf("correct server %s failed [%s] %s (a false alarm): %s\n  at %s", r.Target.Name, id, c.Text, c.Message, c.Location)
+	}
+}
+
+// runAll runs the suite against every target, n at a time, in the given
+// order, and returns the runs in that order.
+func runAll(ctx context.Context, t *testing.T, bin selftest.Binaries, ts []selftest.Target, o selftest.RunOptions, n int) []selftest.Run {
+	runs := make([]selftest.Run, len(ts))
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i, tg := range ts {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r := selftest.RunSuite(ctx, bin, tg, o)
+			runs[i] = r
+			status := fmt.Sprintf("failed %s", strings.Join(r.Failed(), ","))
+			if r.Err != nil {
+				status = "BROKEN: " + r.Err.Error()
+			}
+			if tg.Bug != nil {
+				if m := selftest.Missed(r); len(m) > 0 && r.Err == nil {
+					status += "; MISSED " + strings.Join(m, ",")
+				}
+			}
+			t.Logf("%-24s %6v  %s", tg.Name, r.Duration.Round(100*time.Millisecond), status)
+		})
+	}
+	wg.Wait()
+	return runs
+}
+
+// slowFirst orders the targets so that those whose runs take longest start
+// first (they fail many specs by stalling), which keeps the slots busy to
+// the end.
+func slowFirst(ts []selftest.Target) []selftest.Target {
+	out := append([]selftest.Target(nil), ts...)
+	sort.SliceStable(out, func(i, j int) bool { return slowness[out[i].Name] > slowness[out[j].Name] })
+	return out
+}
+
+// slowness ranks the faulty servers whose runs are slowest (measured).
+var slowness = map[string]int{}
+
+func parallel(t *testing.T) int {
+	s := os.Getenv(envParallel)
+	if s == "" {
+		return 3
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a whole number ≥ 1", envParallel, s)
+	}
+	return n
+}
+
+func selected() map[string]bool {
+	s := strings.TrimSpace(os.Getenv(envOnly))
+	if s == "" {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			m[n] = true
+		}
+	}
+	return m
+}
+
+func filter(ts []selftest.Target, only map[string]bool) []selftest.Target {
+	var out []selftest.Target
+	for _, t := range ts {
+		if only[t.Name] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func indexOf(ts []selftest.Target, name string) int {
+	for i, t := range ts {
+		if t.Name == name {
+			return i
+		}
+	}
+	return len(ts)
+}
+
+// reportPath is where the matrix goes: $ECHOSPEC_SELFTEST_REPORT, or
+// reports/selftest.md in the module root for a full run.
+func reportPath(root string, partial bool) string {
+	if p := os.Getenv(envReport); p != "" {
+		return p
+	}
+	if partial {
+		return ""
+	}
+	return filepath.Join(root, "reports", "selftest.md")
+}
+
+func moduleRoot(t *testing.T) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			t.Fatalf("no go.mod above %s", dir)
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
