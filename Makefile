@@ -39,6 +39,11 @@ conformance:
 	  --json-report=conformance.json --junit-report=conformance.xml --output-dir=$(REPORTS) \
 	  ./suites/conformance
 
+## make bench: every engine × scenario through the load generator, each
+## engine as its own process; reports/bench/ (never part of make test).
+bench:
+	$(GO) run ./fixtures/cmd/echobench -out $(REPORTS)/bench
+
 ## make report: rebuild index.html and matrix.md from a saved JSON report.
 report:
 	$(GO) run ./suites/report/cmd/echoreport -json $(REPORTS)/conformance.json -out $(REPORTS)
