@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/echospec/echospec/servers/epoll"
-	"github.com/echospec/echospec/servers/internal/loop/looptest"
+	"github.com/echospec/echospec/servers/internal/enginetest"
 )
 
-func TestLevel(t *testing.T) { looptest.Run(t, epoll.Engine()) }
+func TestLevel(t *testing.T) { enginetest.Run(t, epoll.Engine(), enginetest.Options{}) }
 
-func TestEdge(t *testing.T) { looptest.Run(t, epoll.EdgeEngine()) }
+func TestEdge(t *testing.T) { enginetest.Run(t, epoll.EdgeEngine(), enginetest.Options{}) }

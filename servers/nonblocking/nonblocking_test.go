@@ -5,8 +5,8 @@ package nonblocking_test
 import (
 	"testing"
 
-	"github.com/echospec/echospec/servers/internal/loop/looptest"
+	"github.com/echospec/echospec/servers/internal/enginetest"
 	"github.com/echospec/echospec/servers/nonblocking"
 )
 
-func TestEngine(t *testing.T) { looptest.Run(t, nonblocking.Engine()) }
+func TestEngine(t *testing.T) { enginetest.Run(t, nonblocking.Engine(), enginetest.Options{}) }

@@ -5,8 +5,8 @@ package poll_test
 import (
 	"testing"
 
-	"github.com/echospec/echospec/servers/internal/loop/looptest"
+	"github.com/echospec/echospec/servers/internal/enginetest"
 	"github.com/echospec/echospec/servers/poll"
 )
 
-func TestEngine(t *testing.T) { looptest.Run(t, poll.Engine()) }
+func TestEngine(t *testing.T) { enginetest.Run(t, poll.Engine(), enginetest.Options{}) }

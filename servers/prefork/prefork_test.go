@@ -4,21 +4,18 @@ package prefork
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/servers/internal/enginetest"
 )
 
 // helperParentEnv makes the test binary a prefork parent that prints its
@@ -41,152 +38,29 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func payload(n int) []byte {
-	p := make([]byte, n)
-	for i := range p {
-		p[i] = byte(i*7 + i/256)
-	}
-	return p
+// workers returns the pids of a prefork server's workers.
+func workers(srv engine.Server) []int { return srv.(*Server).WorkerPIDs() }
+
+// TestEngine runs the engine battery; the connections are served by
+// threads in the worker processes.
+func TestEngine(t *testing.T) {
+	enginetest.Run(t, Engine(), enginetest.Options{ThreadPerConn: true, Workers: workers})
 }
 
-func dial(t *testing.T, addr string) *net.TCPConn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err != nil {
-		t.Fatalf("dial %s: %v", addr, err)
-	}
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	return c.(*net.TCPConn)
-}
-
-// echoHalfClose sends p on a new connection while reading the echo,
-// half-closes, and checks the whole echo arrives followed by EOF.
-func echoHalfClose(t *testing.T, addr string, p []byte) {
-	t.Helper()
-	c := dial(t, addr)
-	defer c.Close()
-	werr := make(chan error, 1)
-	go func() {
-		_, err := c.Write(p)
-		if err == nil {
-			err = c.CloseWrite()
-		}
-		werr <- err
-	}()
-	got, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("read echo: %v after %d of %d bytes", err, len(got), len(p))
-	}
-	if err := <-werr; err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	want := bytes.Clone(p)
-	engine.Upper(want)
-	if !bytes.Equal(got, want) {
-		i := 0
-		for i < len(got) && i < len(want) && got[i] == want[i] {
-			i++
-		}
-		t.Fatalf("echo differs at byte %d: got %d bytes, want %d", i, len(got), len(want))
-	}
-}
-
-func fdCount(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
-
-// procState returns the state letter of process pid ("" if there is none).
-func procState(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	return f[0]
-}
-
-// gone reports whether pid has ended (no process, or an unreaped zombie).
-func gone(pid int) bool {
-	s := procState(pid)
-	return s == "" || s == "Z" || s == "X"
-}
-
-// children returns the pids of this process's children.
-func children(t *testing.T) []int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-func TestEchoHalfClose(t *testing.T) {
-	fds := fdCount(t)
-	srv, err := Engine().Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pids := srv.(*Server).WorkerPIDs()
+// TestWorkers: Engine starts DefaultWorkers workers, in the parent's
+// process group.
+func TestWorkers(t *testing.T) {
+	pids := workers(enginetest.Serve(t, Engine()))
 	if len(pids) != DefaultWorkers || slices.Contains(pids, 0) {
 		t.Fatalf("worker pids %v, want %d", pids, DefaultWorkers)
 	}
 	for _, pid := range pids {
-		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		var sid, pgid int
-		fmt.Sscanf(string(b[bytes.LastIndexByte(b, ')')+2:]), "%s %d %d %d", new(string), new(int), &pgid, &sid)
-		if pgid != syscall.Getpgrp() {
-			t.Errorf("worker %d in process group %d, want the parent's %d", pid, pgid, syscall.Getpgrp())
+		f := enginetest.ProcStat(pid)
+		if len(f) < 3 {
+			t.Errorf("worker %d: no such process", pid)
+		} else if f[2] != strconv.Itoa(syscall.Getpgrp()) {
+			t.Errorf("worker %d in process group %s, want the parent's %d", pid, f[2], syscall.Getpgrp())
 		}
-	}
-	echoHalfClose(t, srv.Addr(), []byte("hello, World! az AZ {}`@"))
-	echoHalfClose(t, srv.Addr(), payload(1<<20))
-	echoHalfClose(t, srv.Addr(), nil)
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Go(func() { echoHalfClose(t, srv.Addr(), payload(64<<10)) })
-	}
-	wg.Wait()
-
-	idle := dial(t, srv.Addr()) // open across Close
-	defer idle.Close()
-	if err := srv.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	for _, pid := range pids {
-		if !gone(pid) {
-			t.Errorf("worker %d still running after Close", pid)
-		}
-	}
-	if c := children(t); len(c) > 0 {
-		t.Errorf("child processes left after Close: %v", c)
-	}
-	if n := fdCount(t) - 1; n != fds { // minus idle
-		t.Errorf("fds: %d before Start, %d after Close", fds, n)
-	}
-	idle.SetReadDeadline(time.Now().Add(2 * time.Second))
-	if n, err := idle.Read(make([]byte, 1)); err == nil {
-		t.Errorf("connection still open after Close (read %d bytes)", n)
 	}
 }
 
@@ -204,13 +78,13 @@ func TestRestart(t *testing.T) {
 	}
 	// SIGKILL is asynchronous: until the worker is gone it may still
 	// accept a connection and take it down with it.
-	for deadline := time.Now().Add(5 * time.Second); !gone(old[0]); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); !enginetest.Gone(old[0]); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("worker %d still there 5s after SIGKILL", old[0])
 		}
 	}
 	// Meanwhile the other worker serves.
-	echoHalfClose(t, srv.Addr(), []byte("still here"))
+	enginetest.RoundTrip(t, enginetest.Dial(t, srv.Addr()), []byte("still here"))
 	deadline := time.Now().Add(5 * time.Second)
 	var now []int
 	for {
@@ -228,17 +102,17 @@ func TestRestart(t *testing.T) {
 	}
 	// Both workers serve: the kernel spreads new connections among them.
 	for range 10 {
-		echoHalfClose(t, srv.Addr(), payload(16<<10))
+		enginetest.RoundTrip(t, enginetest.Dial(t, srv.Addr()), enginetest.Pattern(16<<10, 1))
 	}
 	if err := srv.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	for _, pid := range append(old, now...) {
-		if !gone(pid) {
+		if !enginetest.Gone(pid) {
 			t.Errorf("worker %d still running after Close", pid)
 		}
 	}
-	if c := children(t); len(c) > 0 {
+	if c := enginetest.Children(t); len(c) > 0 {
 		t.Errorf("child processes left after Close: %v", c)
 	}
 }
@@ -274,14 +148,14 @@ func TestParentDeath(t *testing.T) {
 	var pids []int
 	for _, w := range f[1:] {
 		pid, _ := strconv.Atoi(w)
-		if gone(pid) {
+		if enginetest.Gone(pid) {
 			t.Fatalf("worker %d not running", pid)
 		}
 		pids = append(pids, pid)
 	}
 	t.Cleanup(func() { // if Pdeathsig failed, do not leave orphans behind
 		for _, pid := range pids {
-			if !gone(pid) {
+			if !enginetest.Gone(pid) {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
@@ -290,7 +164,7 @@ func TestParentDeath(t *testing.T) {
 	cmd.Wait()
 	deadline := time.Now().Add(5 * time.Second)
 	for _, pid := range pids {
-		for !gone(pid) {
+		for !enginetest.Gone(pid) {
 			if time.Now().After(deadline) {
 				t.Fatalf("worker %d still running 5s after its parent died", pid)
 			}

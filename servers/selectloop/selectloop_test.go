@@ -12,12 +12,12 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/servers/internal/enginetest"
 	"github.com/echospec/echospec/servers/internal/loop"
-	"github.com/echospec/echospec/servers/internal/loop/looptest"
 	"github.com/echospec/echospec/servers/selectloop"
 )
 
-func TestEngine(t *testing.T) { looptest.Run(t, selectloop.Engine()) }
+func TestEngine(t *testing.T) { enginetest.Run(t, selectloop.Engine(), enginetest.Options{}) }
 
 func TestPollerRefusesFdAboveSetSize(t *testing.T) {
 	p, _ := selectloop.NewPollerReserving(0)
@@ -73,11 +73,11 @@ func fillBelowSetSize(t *testing.T) (release func()) {
 // the rest of the process, a new connection is still served, on a number
 // the engine reserved at Start.
 func TestServesConnAboveSetSize(t *testing.T) {
-	srv := looptest.Serve(t, selectloop.Engine())
+	srv := enginetest.Serve(t, selectloop.Engine())
 	release := fillBelowSetSize(t)
 	var cs []*net.TCPConn
 	for i := range 3 {
-		c := looptest.Dial(t, srv.Addr())
+		c := enginetest.Dial(t, srv.Addr())
 		c.Write([]byte("served?"))
 		got := make([]byte, 7)
 		if _, err := io.ReadFull(c, got); err != nil || string(got) != "SERVED?" {
@@ -85,9 +85,9 @@ func TestServesConnAboveSetSize(t *testing.T) {
 		}
 		cs = append(cs, c)
 	}
-	looptest.RoundTrip(t, cs[0], looptest.Pattern(1<<20, 9))
+	enginetest.RoundTrip(t, cs[0], enginetest.Pattern(1<<20, 9))
 	release()
-	looptest.RoundTrip(t, looptest.Dial(t, srv.Addr()), []byte("after"))
+	enginetest.RoundTrip(t, enginetest.Dial(t, srv.Addr()), []byte("after"))
 }
 
 // TestRefusesConnAboveSetSize: without a reserve, a connection accepted on
@@ -98,11 +98,11 @@ func TestRefusesConnAboveSetSize(t *testing.T) {
 			return selectloop.NewPollerReserving(0)
 		}})
 	})
-	srv := looptest.Serve(t, e)
-	looptest.RoundTrip(t, looptest.Dial(t, srv.Addr()), []byte("before"))
+	srv := enginetest.Serve(t, e)
+	enginetest.RoundTrip(t, enginetest.Dial(t, srv.Addr()), []byte("before"))
 	release := fillBelowSetSize(t)
 
-	c := looptest.Dial(t, srv.Addr())
+	c := enginetest.Dial(t, srv.Addr())
 	c.Write([]byte("refused?"))
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, err := io.ReadAll(c)
@@ -111,5 +111,5 @@ func TestRefusesConnAboveSetSize(t *testing.T) {
 	}
 
 	release()
-	looptest.RoundTrip(t, looptest.Dial(t, srv.Addr()), looptest.Pattern(1<<20, 9))
+	enginetest.RoundTrip(t, enginetest.Dial(t, srv.Addr()), enginetest.Pattern(1<<20, 9))
 }

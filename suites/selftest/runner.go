@@ -1,10 +1,19 @@
 // Package selftest measures the conformance suite's detection power: it
 // runs the suite against every faulty server of servers/faulty (each BROKEN
 // ON PURPOSE, each with the spec IDs that must catch it) and against correct
-// servers, and turns the results into a detection matrix. The test in this
-// package (go test ./suites/selftest) fails when a faulty server escapes a
-// spec that must catch it, when a correct server fails anything, or when a
-// spec that runs by default has no faulty server to catch it.
+// servers, and turns the results into a detection matrix (Detection).
+//
+// Its test,
+//
+//	ECHOSPEC_SELFTEST_REPORT=reports/selftest.md go test -timeout 20m ./suites/selftest
+//
+// builds the conformance test binary once, runs it against every target as
+// an outside command (ECHOSPEC_TARGET_CMD), five at a time, with the
+// default spec selection and a JSON report each, and fails when a faulty
+// server escapes a spec that must catch it, when a correct server fails
+// anything, or when a spec that runs by default has no faulty server that
+// must fail it. It writes the matrix whatever the outcome. With -short it
+// runs only its own unit tests.
 package selftest
 
 import (

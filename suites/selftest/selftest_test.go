@@ -20,18 +20,31 @@ import (
 // Settings, all optional:
 //
 //	ECHOSPEC_SELFTEST_REPORT    where the detection matrix goes (default reports/selftest.md in the module root)
-//	ECHOSPEC_SELFTEST_PARALLEL  suite runs at once (default 3)
+//	ECHOSPEC_SELFTEST_PARALLEL  suite runs at once (default 5)
 //	ECHOSPEC_SELFTEST_ONLY      comma-separated target names: run only these (a partial run writes no report unless asked)
 //	ECHOSPEC_SELFTEST_KEEP      keep each run's Ginkgo JSON report in this directory
+//	ECHOSPEC_SELFTEST_TIMEOUT   the most one run of the suite may take (default 5m), a Go duration
 const (
 	envReport   = "ECHOSPEC_SELFTEST_REPORT"
 	envParallel = "ECHOSPEC_SELFTEST_PARALLEL"
 	envOnly     = "ECHOSPEC_SELFTEST_ONLY"
 	envKeep     = "ECHOSPEC_SELFTEST_KEEP"
+	envTimeout  = "ECHOSPEC_SELFTEST_TIMEOUT"
 )
 
-// runTimeout bounds one run of the suite against one target.
-const runTimeout = 5 * time.Minute
+// runTimeout bounds one run of the suite against one target: the slowest
+// faulty server's run takes under 2 minutes.
+func runTimeout(t *testing.T) time.Duration {
+	s := os.Getenv(envTimeout)
+	if s == "" {
+		return 5 * time.Minute
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Minute {
+		t.Fatalf("%s=%q: want a Go duration of at least 1m", envTimeout, s)
+	}
+	return d
+}
 
 func TestSelftest(t *testing.T) {
 	if testing.Short() {
@@ -59,9 +72,9 @@ func TestSelftest(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	all := append(slowFirst(faultyTargets), correctTargets...)
+	all := slowFirst(append(faultyTargets, correctTargets...))
 	start := time.Now()
-	runs := runAll(ctx, t, bin, all, selftest.RunOptions{Root: root, ReportDir: reportDir, Timeout: runTimeout}, parallel(t))
+	runs := runAll(ctx, t, bin, all, selftest.RunOptions{Root: root, ReportDir: reportDir, Timeout: runTimeout(t)}, parallel(t))
 	det := selftest.Detection{Elapsed: time.Since(start)}
 	for _, r := range runs {
 		if r.Target.Bug != nil {
@@ -108,6 +121,13 @@ func checkFaulty(t *testing.T, r selftest.Run) {
 	}
 	if extra := selftest.Unexpected(r); len(extra) > 0 {
 		t.Logf("%s: also caught (not declared): %s", r.Target.Name, strings.Join(extra, ", "))
+	}
+	for id, why := range r.Target.Bug.KnownMisses {
+		if r.Cells[id].Outcome == report.Fail {
+			t.Logf("%s: known miss %s caught it after all: move it to Catches in servers/faulty", r.Target.Name, id)
+		} else {
+			t.Logf("%s: known miss, not asserted: %s escapes %s: %s", r.Target.Name, r.Target.Name, id, why)
+		}
 	}
 	missed := selftest.Missed(r)
 	if len(missed) == 0 {
@@ -172,22 +192,50 @@ func runAll(ctx context.Context, t *testing.T, bin selftest.Binaries, ts []selft
 	return runs
 }
 
-// slowFirst orders the targets so that those whose runs take longest start
-// first (they fail many specs by stalling), which keeps the slots busy to
-// the end.
+// slowFirst orders the targets longest run first, so that the slots stay
+// busy to the end (longest-processing-time scheduling).
 func slowFirst(ts []selftest.Target) []selftest.Target {
 	out := append([]selftest.Target(nil), ts...)
-	sort.SliceStable(out, func(i, j int) bool { return slowness[out[i].Name] > slowness[out[j].Name] })
+	sort.SliceStable(out, func(i, j int) bool { return expected(out[i].Name) > expected(out[j].Name) })
 	return out
 }
 
-// slowness ranks the faulty servers whose runs are slowest (measured).
-var slowness = map[string]int{}
+// runSeconds are the measured run times of the targets that take longer
+// than the common 30-40 s: those that fail many specs by stalling, and
+// the Python ones, which start a new interpreter for every spec. Only
+// the order depends on them.
+var runSeconds = map[string]int{
+	"one-at-a-time":           100,
+	"slot-leak-on-empty":      86,
+	"worker-pool-16":          69,
+	"max-conns-off-by-one":    66,
+	"timer-leak":              58,
+	"threaded-block-on-close": 56,
+	"no-close-on-fin":         55,
+	"sigpipe":                 52,
+	"fin-drop":                48,
+	"no-drain":                46,
+	"asyncio-echo":            45,
+	"sniff-in-accept":         44,
+}
+
+func expected(name string) int {
+	if s, ok := runSeconds[name]; ok {
+		return s
+	}
+	return 35
+}
+
+// defaultParallel is how many suite runs go at once. Most of a faulty
+// server's run is spent waiting (stall limits, idle periods, timeouts), so
+// five at a time use about one core of two on average (measured: 270 CPU
+// seconds in a 5m20s self-test) and leave the timing specs their margins.
+const defaultParallel = 5
 
 func parallel(t *testing.T) int {
 	s := os.Getenv(envParallel)
 	if s == "" {
-		return 3
+		return defaultParallel
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {

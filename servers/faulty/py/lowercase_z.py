@@ -5,12 +5,13 @@ Never use it as a server; the self-test checks that the suite catches it.
 
 Run by the suite with ECHO_HOST and ECHO_PORT in its environment:
 
-    ECHOSPEC_TARGET_CMD='python3 fixtures/servers/asyncio_echo.py' \
-        go tool ginkgo run ./suites/conformance
+    ECHOSPEC_TARGET_CMD='python3 servers/faulty/py/lowercase_z.py' \
+        ECHOSPEC_TARGET_NAME=lowercase-z go tool ginkgo run ./suites/conformance
 
-It reads at most 64 KiB at a time and awaits drain() after each write, so a
-client that stops reading stops being read from (backpressure). After the
-client's FIN it has already echoed everything, so it closes with FIN.
+Apart from the defect it is fixtures/servers/asyncio_echo.py: it reads at
+most 64 KiB at a time and awaits drain() after each write, so a client that
+stops reading stops being read from (backpressure). After the client's FIN
+it has already echoed everything, so it closes with FIN.
 """
 import asyncio
 import os

@@ -1,0 +1,20 @@
+package faulty
+
+// FAULTY ON PURPOSE: the accept loop ends on the first accept error.
+
+import "log"
+
+func acceptErrorExits() Bug {
+	return withEngine(Bug{
+		Name:     "accept-error-exits",
+		Category: catHygiene,
+		Defect:   "ends its accept loop on any accept error: after one EMFILE the process lives on but never accepts again",
+		Models:   "`if err != nil { return err }` in an accept loop: a temporary error (EMFILE, ECONNABORTED) taken as the listener's end",
+		Catches:  []string{"H4"},
+	}, skeleton(hooks{
+		acceptFailed: func(err error) bool {
+			log.Printf("accept: %v", err)
+			return false // BUG: EMFILE is temporary: back off and accept again
+		},
+	}))
+}

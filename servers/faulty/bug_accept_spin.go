@@ -1,0 +1,18 @@
+package faulty
+
+// FAULTY ON PURPOSE: retries a failed accept at once, forever.
+
+import "runtime"
+
+func acceptSpin() Bug {
+	return withEngine(Bug{
+		Name:     "accept-spin",
+		Category: catHygiene,
+		Defect:   "retries a failed accept immediately, with no back-off: out of fds (EMFILE) the listen queue stays readable and its accept loops (one per core) spin",
+		Models:   "an accept loop that treats EMFILE as temporary and retries at once (busy loop until an fd frees up)",
+		Catches:  []string{"H5"},
+	}, skeleton(hooks{
+		acceptors:    runtime.NumCPU(),
+		acceptFailed: func(error) bool { return true }, // BUG: should back off before retrying
+	}))
+}

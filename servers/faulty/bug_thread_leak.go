@@ -1,0 +1,24 @@
+package faulty
+
+// FAULTY ON PURPOSE: a connection's OS thread outlives the connection.
+
+import (
+	"net"
+	"runtime"
+)
+
+func threadLeak() Bug {
+	return withEngine(Bug{
+		Name:     "thread-leak",
+		Category: catHygiene,
+		Defect:   "serves each connection on an OS thread of its own (LockOSThread) and, when the connection ends, parks that thread until the server stops instead of letting it exit",
+		Models:   "thread per connection never joined/exiting (a worker that waits for a shutdown signal instead of returning)",
+		Catches:  []string{"H2"},
+	}, skeleton(hooks{
+		serve: func(s *server, c *net.TCPConn) {
+			runtime.LockOSThread()
+			s.echo(c, nil)
+			<-s.quit // BUG: should return (and so end the thread) here
+		},
+	}))
+}

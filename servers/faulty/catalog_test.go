@@ -1,0 +1,151 @@
+package faulty
+
+// These tests check the catalog's bookkeeping only. They never start a
+// faulty server: several crash, leak or spin on purpose, and run only as
+// outside targets (suites/selftest).
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/echospec/echospec/servers/engine"
+)
+
+var specID = regexp.MustCompile(`^[A-Z][0-9]+p?$`)
+
+func TestCatalog(t *testing.T) {
+	bugs := Catalog()
+	if len(bugs) < 18 {
+		t.Errorf("%d faulty servers, want at least 18", len(bugs))
+	}
+	perCategory := map[string]int{}
+	python := 0
+	seen := map[string]bool{}
+	for i, b := range bugs {
+		if seen[b.Name] {
+			t.Errorf("%s: listed twice", b.Name)
+		}
+		seen[b.Name] = true
+		if i > 0 && categoryOrder(bugs[i-1].Category) > categoryOrder(b.Category) {
+			t.Errorf("%s: the catalog goes by category, in the suite's order", b.Name)
+		}
+		perCategory[b.Category]++
+		if !slices.Contains(Categories, b.Category) {
+			t.Errorf("%s: unknown category %q", b.Name, b.Category)
+		}
+		if b.Defect == "" || b.Models == "" {
+			t.Errorf("%s: needs a defect and the real bug it models", b.Name)
+		}
+		if len(b.Catches) == 0 && len(b.KnownMisses) == 0 {
+			t.Errorf("%s: declares no spec that must catch it, and no known miss", b.Name)
+		}
+		for id, why := range b.KnownMisses {
+			if !specID.MatchString(id) || why == "" || slices.Contains(b.Catches, id) {
+				t.Errorf("%s: known miss %q needs a spec ID not in Catches, and a reason", b.Name, id)
+			}
+		}
+		for _, id := range b.Catches {
+			if !specID.MatchString(id) {
+				t.Errorf("%s: bad spec ID %q", b.Name, id)
+			}
+		}
+		if slices.Contains(b.Catches, "C3") && b.Profile.MaxConns == 0 {
+			t.Errorf("%s: C3 applies only to a target that declares max-conns", b.Name)
+		}
+		if b.Profile.String() != "" {
+			if p, err := engine.ParseProfile(b.Profile.String()); err != nil || p.MaxConns != b.Profile.MaxConns || p.BusyIdle != b.Profile.BusyIdle {
+				t.Errorf("%s: profile %q does not survive ECHOSPEC_TARGET_PROFILE: %v", b.Name, b.Profile, err)
+			}
+		}
+		switch {
+		case b.Go() && b.Script != "":
+			t.Errorf("%s: both a Go engine and a script", b.Name)
+		case b.Go():
+			if b.Engine.Name() != b.Name {
+				t.Errorf("%s: engine named %q", b.Name, b.Engine.Name())
+			}
+			if !strings.Contains(b.Engine.Model(), "FAULTY ON PURPOSE") {
+				t.Errorf("%s: its model must say FAULTY ON PURPOSE: %q", b.Name, b.Engine.Model())
+			}
+		default:
+			python++
+			src, err := os.ReadFile(filepath.Join("..", "..", b.Script))
+			if err != nil {
+				t.Errorf("%s: %v", b.Name, err)
+			} else if !bytes.Contains(src, []byte("FAULTY ON PURPOSE")) {
+				t.Errorf("%s: %s must say FAULTY ON PURPOSE", b.Name, b.Script)
+			}
+		}
+		if got, err := Lookup(b.Name); err != nil || got.Name != b.Name {
+			t.Errorf("Lookup(%q) = %v, %v", b.Name, got.Name, err)
+		}
+	}
+	for _, c := range Categories {
+		if perCategory[c] < 2 {
+			t.Errorf("category %s has %d faulty servers, want at least 2", c, perCategory[c])
+		}
+	}
+	if python < 2 {
+		t.Errorf("%d Python faulty servers, want at least 2", python)
+	}
+	if _, err := Lookup("no-such-bug"); err == nil {
+		t.Error("Lookup of an unknown name must fail")
+	}
+}
+
+// TestMarkedFaulty checks that every source file of the catalog says it is
+// broken on purpose, and that no built-in engine registry imports it.
+func TestMarkedFaulty(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	py, _ := filepath.Glob("py/*.py")
+	for _, f := range append(files, py...) {
+		if strings.HasSuffix(f, "_test.go") || f == "doc.go" {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(src, []byte("FAULTY ON PURPOSE")) {
+			t.Errorf("%s: no FAULTY ON PURPOSE line", f)
+		}
+	}
+	all, _ := filepath.Glob("../all/*.go")
+	for _, f := range all {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(src, []byte("servers/faulty")) {
+			t.Errorf("%s imports the faulty servers: they must never be registered as engines", f)
+		}
+	}
+}
+
+// TestSWARUpper checks that the swar-tail transform is right except for
+// its one defect.
+func TestSWARUpper(t *testing.T) {
+	in := make([]byte, 256)
+	for i := range in {
+		in[i] = byte(i)
+	}
+	for _, n := range []int{1, 7, 8, 16, 256} {
+		got := slices.Clone(in[:n])
+		want := slices.Clone(in[:n])
+		swarUpper(got)
+		engine.Upper(want)
+		if !bytes.Equal(got, want) {
+			t.Errorf("swarUpper of %d bytes (no tail) = % x, want % x", n, got, want)
+		}
+	}
+	b := []byte("abcdefghz") // 9 bytes: a tail of one
+	swarUpper(b)
+	if string(b) != "ABCDEFGHz" {
+		t.Errorf("swarUpper(abcdefghz) = %q, want the defect: ABCDEFGHz", b)
+	}
+}

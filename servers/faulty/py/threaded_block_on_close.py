@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""FAULTY ON PURPOSE: a socketserver thread-per-connection upper-echo server
+with one defect: its handler threads are not daemon threads
+(ThreadingMixIn's default daemon_threads = False, block_on_close = True), so
+on SIGTERM server_close() joins every handler thread and an idle client
+keeps the process alive forever.
+Never use it as a server; the self-test checks that the suite catches it.
+
+Run by the suite with ECHO_HOST and ECHO_PORT in its environment:
+
+    ECHOSPEC_TARGET_CMD='python3 servers/faulty/py/threaded_block_on_close.py' \\
+        ECHOSPEC_TARGET_NAME=threaded-block-on-close go tool ginkgo run ./suites/conformance
+
+Each connection has a thread of its own that blocks in recv, then in
+sendall until the whole echo is out (natural backpressure). After the
+client's FIN the echo is already written, so it half-closes and closes.
+"""
+import errno
+import os
+import signal
+import socket
+import socketserver
+import threading
+import time
+
+TABLE = bytes(c - 32 if 0x61 <= c <= 0x7A else c for c in range(256))
+
+
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        conn = self.request
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                conn.sendall(data.translate(TABLE))
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def get_request(self):
+        try:
+            return super().get_request()
+        except OSError as e:
+            # Out of fds the listening socket stays readable: back off
+            # instead of spinning (socketserver itself retries at once).
+            if e.errno in (errno.EMFILE, errno.ENFILE):
+                time.sleep(0.05)
+            raise
+    # BUG: daemon_threads = True (and block_on_close = False) are missing:
+    # on shutdown, server_close() joins every connection's thread.
+
+
+def main():
+    host = os.environ.get("ECHO_HOST", "127.0.0.1")
+    port = int(os.environ["ECHO_PORT"])
+    server = Server((host, port), Echo)
+
+    def stop(*_):
+        # shutdown() waits for serve_forever to return: not from its thread.
+        threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve_forever(poll_interval=0.1)
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()
