@@ -23,13 +23,16 @@ test: lint
 	  $(GINKGO) run --procs=$(PROCS) --randomize-all --timeout=20m \
 	    --json-report=conformance.json --output-dir=$(REPORTS)/test ./suites/conformance; \
 	  conf=$$?; \
+	  echo "== self-test: the suite against every faulty server (servers/faulty)"; \
+	  ECHOSPEC_SELFTEST_REPORT=$(abspath $(REPORTS))/selftest.md $(GO) test -count=1 -timeout=20m -json ./suites/selftest > $(REPORTS)/test/selftest.json; \
+	  self=$$?; \
 	  echo "== the Go API example (echo specs)"; \
 	  $(GINKGO) run --label-filter=echo --json-report=example.json --output-dir=$(REPORTS)/test ./examples/inprocess; \
 	  ex=$$?; \
 	  echo "== totals"; \
-	  $(GO) run ./suites/report/cmd/tally -go $(REPORTS)/test/unit.json \
+	  $(GO) run ./suites/report/cmd/tally -go $(REPORTS)/test/unit.json -go $(REPORTS)/test/selftest.json \
 	    -ginkgo $(REPORTS)/test/conformance.json -ginkgo $(REPORTS)/test/example.json; \
-	  test $$unit -eq 0 -a $$conf -eq 0 -a $$ex -eq 0
+	  test $$unit -eq 0 -a $$conf -eq 0 -a $$self -eq 0 -a $$ex -eq 0
 
 ## make conformance: the suite against every built-in engine, with an
 ## embedded toxiproxy; a summary matrix; reports under reports/.
