@@ -17,7 +17,6 @@
 package selftest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,7 +26,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +33,7 @@ import (
 
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/faulty"
+	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/suites/report"
 )
 
@@ -151,7 +150,7 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 		"ECHOSPEC_TARGET_NAME="+t.Name,
 		"ECHOSPEC_TARGET_PROFILE="+t.Profile.String(),
 	)
-	out := &tail{max: 32 << 10}
+	out := target.NewTail(32 << 10)
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, killed whole on timeout; and killed if this
 	// test process dies. The suite kills its targets' groups itself, and
@@ -221,27 +220,4 @@ func readReport(path string) (report.Matrix, error) {
 		}
 	}
 	return report.Build(r), nil
-}
-
-// tail keeps the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tail) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, b...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(b), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.ToValidUTF8(t.buf, nil))
 }
