@@ -31,9 +31,9 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/faulty"
-	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/suites/report"
 )
 
