@@ -131,9 +131,9 @@ func (p *Proxy) Name() string { return p.p.Name }
 func (p *Proxy) Add(t Toxic) error {
 	name := t.Name
 	if name == "" {
-		name = t.Type + "_" + t.Stream
+		name = t.Type + "_" + string(t.Stream)
 	}
-	if _, err := p.p.AddToxic(name, t.Type, t.Stream, 1.0, t.Attributes); err != nil {
+	if _, err := p.p.AddToxic(name, t.Type, string(t.Stream), 1.0, t.Attributes); err != nil {
 		return fmt.Errorf("toxiproxy: add %s toxic (%s) to %s: %w", t.Type, t.Stream, p.p.Name, err)
 	}
 	return nil

@@ -230,8 +230,8 @@ func TestLatencyToxic(t *testing.T) {
 		name string
 		tx   Toxic
 	}{
-		{"downstream", Latency(Downstream, int(latency/time.Millisecond), 0)},
-		{"upstream", Latency(Upstream, int(latency/time.Millisecond), 0)},
+		{"downstream", Latency(Downstream, latency, 0)},
+		{"upstream", Latency(Upstream, latency, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,12 +253,12 @@ func TestToxicConstructors(t *testing.T) {
 		typ   string
 		attrs map[string]int
 	}{
-		{Latency(Downstream, 10, 2), "latency", map[string]int{"latency": 10, "jitter": 2}},
+		{Latency(Downstream, 10*time.Millisecond, 2*time.Millisecond), "latency", map[string]int{"latency": 10, "jitter": 2}},
 		{Bandwidth(Upstream, 64), "bandwidth", map[string]int{"rate": 64}},
-		{Slicer(Downstream, 100, 10, 50), "slicer", map[string]int{"average_size": 100, "size_variation": 10, "delay": 50}},
-		{ResetPeer(Upstream, 5), "reset_peer", map[string]int{"timeout": 5}},
+		{Slicer(Downstream, 100, 10, 50*time.Microsecond), "slicer", map[string]int{"average_size": 100, "size_variation": 10, "delay": 50}},
+		{ResetPeer(Upstream, 5*time.Millisecond), "reset_peer", map[string]int{"timeout": 5}},
 		{Timeout(Downstream, 0), "timeout", map[string]int{"timeout": 0}},
-		{SlowClose(Upstream, 7), "slow_close", map[string]int{"delay": 7}},
+		{SlowClose(Upstream, 7*time.Millisecond), "slow_close", map[string]int{"delay": 7}},
 		{LimitData(Downstream, 99), "limit_data", map[string]int{"bytes": 99}},
 	}
 	s := embedded(t)
@@ -283,8 +283,8 @@ func TestToxicConstructors(t *testing.T) {
 			if err != nil {
 				t.Fatalf("list toxics: %v", err)
 			}
-			if len(ts) != 1 || ts[0].Type != tt.typ || ts[0].Stream != tt.tx.Stream || ts[0].Toxicity != 1.0 ||
-				ts[0].Name != tt.typ+"_"+tt.tx.Stream {
+			if len(ts) != 1 || ts[0].Type != tt.typ || ts[0].Stream != string(tt.tx.Stream) || ts[0].Toxicity != 1.0 ||
+				ts[0].Name != tt.typ+"_"+string(tt.tx.Stream) {
 				t.Errorf("toxics on the server = %+v, want one %s on %s with toxicity 1, named %s_%s", ts, tt.typ, tt.tx.Stream, tt.typ, tt.tx.Stream)
 			}
 		})

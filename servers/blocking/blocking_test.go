@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/echospec/echospec/servers/internal/enginetest"
+	"github.com/echospec/echospec/servers/internal/osthread"
 )
 
 // TestEngine runs the engine battery; the thread-per-connection checks
@@ -30,7 +31,7 @@ func TestThreadsWait(t *testing.T) {
 	th.Wait()
 	close(tids)
 	for tid := range tids {
-		if tid != os.Getpid() && threadAlive(tid) {
+		if tid != os.Getpid() && osthread.Alive(tid) {
 			t.Errorf("thread %d still alive after Wait", tid)
 		}
 	}

@@ -4,11 +4,12 @@ package blocking
 
 import (
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/echospec/echospec/servers/internal/osthread"
 )
 
 // threadExitWait bounds how long Threads.Wait waits for the kernel to finish
@@ -43,7 +44,7 @@ func (t *Threads) Go(f func()) {
 }
 
 func (t *Threads) ended(tid int) {
-	if tid == unix.Getpid() {
+	if osthread.Main(tid) {
 		return // the main thread never exits: the runtime parks it instead
 	}
 	t.mu.Lock()
@@ -52,7 +53,7 @@ func (t *Threads) ended(tid int) {
 	if len(t.ending) >= max(t.compact, 256) {
 		live := t.ending[:0]
 		for _, id := range t.ending {
-			if threadAlive(id) {
+			if osthread.Alive(id) {
 				live = append(live, id)
 			}
 		}
@@ -70,16 +71,5 @@ func (t *Threads) Wait() {
 	ending := t.ending
 	t.ending = nil
 	t.mu.Unlock()
-	deadline := time.Now().Add(threadExitWait)
-	for _, id := range ending {
-		for threadAlive(id) && time.Now().Before(deadline) {
-			time.Sleep(200 * time.Microsecond)
-		}
-	}
-}
-
-// threadAlive reports whether thread tid of this process still exists.
-func threadAlive(tid int) bool {
-	var st unix.Stat_t
-	return unix.Stat("/proc/self/task/"+strconv.Itoa(tid), &st) == nil
+	osthread.WaitExit(time.Now().Add(threadExitWait), ending...)
 }

@@ -7,35 +7,22 @@
 //	var _ = conformance.Specs(target.InProcess(myengine.Engine()))
 //
 // Every spec has a stable ID in brackets at the start of its text, a
-// category label and a level label (must or should), and fails with the
-// numbers: first wrong byte offset, bytes lost, time waited.
+// category label and a level label (must or should), and fails with a
+// failure kind (suites/spec) and the numbers: first wrong byte offset,
+// bytes lost, time waited. Catalog lists every spec's definition; the
+// files echo.go … load.go hold the specs, category by category, and
+// long.go the long-running group whose waits overlap; bounds.go names
+// every number they judge by, and helpers.go is what they stand on.
 package conformance
 
 import (
 	"fmt"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/echospec/echospec/fixtures/target"
-)
-
-// Categories label what a spec is about (CONTRACT §4).
-const (
-	CatEcho         = "echo"
-	CatReset        = "reset"
-	CatPartialWrite = "partial-write"
-	CatSlowClient   = "slow-client"
-	CatHygiene      = "hygiene"
-	CatLifecycle    = "lifecycle"
-	CatLoad         = "load"
-)
-
-// Levels say how hard a requirement is.
-const (
-	Must   = "must"
-	Should = "should"
+	"github.com/echospec/echospec/suites/spec"
 )
 
 // Option adjusts Specs.
@@ -43,35 +30,32 @@ type Option func(*options)
 
 type options struct {
 	toxiproxyURL string
-	xfail        map[string]string // spec ID → why it is expected to fail
+	xfail        map[string]Expected // spec ID → the declared failure
+	strict       bool
+}
+
+// Expected is a declared expected failure of one spec on one target: the
+// failure kind it must fail with, and the finding that explains it.
+type Expected struct {
+	Kind spec.Kind
+	Why  string
 }
 
 // WithExpectedFailures declares known failures of this target: spec ID →
-// the finding that explains it. Such a spec is labelled xfail; its
-// failure is reported as an expected failure and does not fail the run,
-// and its passing is reported too, so the declaration can be retired.
-func WithExpectedFailures(xfail map[string]string) Option {
+// the kind it fails with and the finding that explains it. Such a spec is
+// labelled xfail; its failure of that kind is reported as an expected
+// failure and does not fail the run. A failure of another kind fails as
+// usual, and a pass is reported (and fails the run WithStrict), so the
+// declaration can be retired.
+func WithExpectedFailures(xfail map[string]Expected) Option {
 	return func(o *options) { o.xfail = xfail }
 }
 
-// Report entry names that mark how a spec turned out, for the reports.
-const (
-	// DeviationEntry marks a spec shaped by a declared deviation. It never
-	// hides a failure: it is shown in every report.
-	DeviationEntry = "deviation (declared)"
-	// NotObservedEntry marks a declared deviation that the spec did not
-	// observe.
-	NotObservedEntry = "deviation declared, not observed"
-	// ExpectedFailureEntry carries the failure of a declared expected
-	// failure.
-	ExpectedFailureEntry = "expected failure"
-	// UnexpectedPassEntry marks a declared expected failure that passed.
-	UnexpectedPassEntry = "expected failure passed"
-	// OutputEntry is the tail of a failed target's output.
-	OutputEntry = "target output"
-)
-
-const xfailLabel = "xfail"
+// WithStrict makes a declared expected failure that passes fail the run,
+// for CI that wants stale declarations retired.
+func WithStrict(strict bool) Option {
+	return func(o *options) { o.strict = strict }
+}
 
 // WithToxiproxy makes the fault specs use the toxiproxy API server at url
 // instead of one embedded in the test process.
@@ -87,33 +71,50 @@ func Specs(t target.Target, opts ...Option) bool {
 	for _, o := range opts {
 		o(&s.opts)
 	}
-	return Describe(t.Name(), Label("target:"+t.Name()), func() {
+	return Describe(t.Name(), Label(spec.TargetLabelPrefix+t.Name()), func() {
 		s.echoSpecs()
 		s.resetSpecs()
 		s.partialSpecs()
 		s.slowSpecs()
 		s.hygieneSpecs()
+		s.lifecycleSpecs()
 		s.loadSpecs()
+		s.longSpecs()
 	})
 }
 
-// it declares one spec: "[ID] text", labelled with its category and level,
-// with a SpecTimeout and a SpecContext.
-func (s *suite) it(id, category, level string, timeout time.Duration, text string, body func(ctx SpecContext), decorators ...any) {
-	args := append([]any{Label(category, level), SpecTimeout(timeout)}, decorators...)
-	if why, ok := s.opts.xfail[id]; ok {
-		args = append(args, Label(xfailLabel))
+// it declares the spec id (a Catalog ID, or a proxied variant) as
+// "[ID] text", labelled with its category and level, with its SpecTimeout
+// and a SpecContext.
+func (s *suite) it(id string, body func(ctx SpecContext), decorators ...any) {
+	d, ok := Lookup(id)
+	if !ok {
+		panic("conformance: spec " + id + " is not in the catalog")
+	}
+	args := append([]any{Label(string(d.Category), string(d.Level)), SpecTimeout(d.Timeout)}, decorators...)
+	if d.OnlyWhenAsked != "" {
+		args = append(args, Label(d.OnlyWhenAsked))
+	}
+	if x, ok := s.opts.xfail[id]; ok {
+		args = append(args, Label(spec.XFailLabel, xfailKindPrefix+string(x.Kind)))
 		inner := body
+		strict := s.opts.strict
 		body = func(ctx SpecContext) {
-			AddReportEntry("expected to fail", why)
+			AddReportEntry(spec.ExpectedEntry, fmt.Sprintf("%s: %s", x.Kind, x.Why))
 			DeferCleanup(func() {
-				if !CurrentSpecReport().Failed() && CurrentSpecReport().State != types.SpecStateSkipped {
-					AddReportEntry(UnexpectedPassEntry, "declared as an expected failure ("+why+"), but it passed: retire the declaration")
+				r := CurrentSpecReport()
+				if r.Failed() || r.State == types.SpecStateSkipped {
+					return
+				}
+				msg := fmt.Sprintf("declared as an expected failure (%s: %s), but it passed: retire the declaration", x.Kind, x.Why)
+				AddReportEntry(spec.UnexpectedPassEntry, msg)
+				if strict {
+					Fail("[strict] " + msg)
 				}
 			})
 			inner(ctx)
 		}
 	}
 	args = append(args, body)
-	It(fmt.Sprintf("[%s] %s", id, text), args...)
+	It(fmt.Sprintf("[%s] %s", id, d.Text), args...)
 }

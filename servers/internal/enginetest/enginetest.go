@@ -13,20 +13,20 @@
 // Run runs it all; MaxConns and Close also run alone, for an engine's own
 // test of a particular configuration. The package also holds the helpers
 // the engines' own tests share (Serve, Dial, RoundTrip, Pattern, ...) and
-// the /proc readers they need (OpenFds, Threads, ProcStat, Children, Gone).
+// the process facts they need (OpenFds, Threads, Children, Gone).
+//
+// An engine is never judged by its own code: payloads and the echo they
+// demand come from fixtures/payload, and what a process holds or costs from
+// fixtures/probe, the suite's own fixtures.
 package enginetest
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -34,6 +34,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/servers/engine"
 )
 
@@ -144,27 +146,14 @@ func DialWith(t testing.TB, addr string, setup func(fd int)) *net.TCPConn {
 	return c.(*net.TCPConn)
 }
 
-// Pattern returns n pseudo-random bytes covering every byte value.
-func Pattern(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	b := make([]byte, n+8)
-	for i := 0; i < n; i += 8 {
-		binary.LittleEndian.PutUint64(b[i:], r.Uint64())
-	}
-	return b[:n:n]
-}
-
-// Upper returns the protocol's transform of b, leaving b alone.
-func Upper(b []byte) []byte {
-	u := bytes.Clone(b)
-	engine.Upper(u)
-	return u
-}
+// Pattern returns n pseudo-random bytes covering every byte value: the
+// suite's payload.Random.
+func Pattern(n int, seed uint64) []byte { return payload.Random(n, seed) }
 
 // Expect checks got against the echo of sent, naming the first wrong byte.
 func Expect(t testing.TB, what string, sent, got []byte) {
 	t.Helper()
-	want := Upper(sent)
+	want := payload.Expect(sent)
 	if bytes.Equal(got, want) {
 		return
 	}
@@ -335,7 +324,7 @@ func testManyConns(t *testing.T, e engine.Engine) {
 			got, err := io.ReadAll(c)
 			if err != nil {
 				errs <- fmt.Errorf("conn %d: %v", i, err)
-			} else if !bytes.Equal(got, Upper(data)) {
+			} else if !bytes.Equal(got, payload.Expect(data)) {
 				errs <- fmt.Errorf("conn %d: sent %d bytes, got %d, wrong", i, len(data), len(got))
 			}
 		})
@@ -466,7 +455,9 @@ func testResets(t *testing.T, e engine.Engine) {
 
 // testIdleCPU holds idle connections open (fewer than MaxConns, so the
 // last one is served) and checks that the server, in this process and its
-// workers, barely uses the CPU.
+// workers, barely uses the CPU. It judges CPU time used, not
+// probe.DemandShare: this process also holds the test's client and the
+// runtime, whose waits for a CPU on a loaded host are not the server's.
 func testIdleCPU(t *testing.T, e engine.Engine, o Options) {
 	if e.Profile().BusyIdle {
 		t.Skip("engine declares busy-idle")
@@ -481,12 +472,13 @@ func testIdleCPU(t *testing.T, e engine.Engine, o Options) {
 	}
 	c := Dial(t, srv.Addr())
 	RoundTrip(t, c, []byte("warm up"))
-	workers := workerPIDs(srv, o)
-	before := cpuTime(t, workers)
+	procs := append([]int{os.Getpid()}, workerPIDs(srv, o)...)
+	before := sample(t, procs)
 	const d = 500 * time.Millisecond
 	time.Sleep(d)
-	if used := cpuTime(t, workers) - before; used > d/5 {
-		t.Errorf("idle server used %v of CPU in %v", used, d)
+	after := sample(t, procs)
+	if used := after.CPU - before.CPU; used > d/5 {
+		t.Errorf("idle server used %v of CPU in %v (%v → %v)", used, d, before, after)
 	}
 }
 
@@ -497,27 +489,14 @@ func workerPIDs(srv engine.Server, o Options) []int {
 	return o.Workers(srv)
 }
 
-// clockTick is the unit of the CPU times in /proc/PID/stat: USER_HZ, which
-// Linux fixes at 100 for user space on every architecture.
-const clockTick = 10 * time.Millisecond
-
-// cpuTime is the CPU this process and the processes pids have used.
-func cpuTime(t testing.TB, pids []int) time.Duration {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+// sample probes the processes pids.
+func sample(t testing.TB, pids []int) probe.Sample {
+	t.Helper()
+	s, err := probe.Processes(pids...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	d := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	for _, pid := range pids {
-		f := ProcStat(pid)
-		if len(f) < 13 {
-			continue // gone
-		}
-		utime, _ := strconv.ParseInt(f[11], 10, 64)
-		stime, _ := strconv.ParseInt(f[12], 10, 64)
-		d += time.Duration(utime+stime) * clockTick
-	}
-	return d
+	return s
 }
 
 // MaxConns checks e's declared Profile.MaxConns, if it is small enough to
@@ -698,58 +677,32 @@ func Close(t *testing.T, e engine.Engine, o Options) {
 // OpenFds counts this process's open fds.
 func OpenFds(t testing.TB) int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
+	n, err := probe.FDs(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(ents) - 1 // ReadDir's own
+	return n
 }
 
 // Threads counts the threads of process pid.
 func Threads(t testing.TB, pid int) int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	n, err := probe.Threads(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(ents)
-}
-
-// ProcStat returns the fields of /proc/PID/stat after the command name:
-// [0] is the state, [1] the parent's pid, [2] the process group, [11] and
-// [12] the user and system CPU in clock ticks. It returns nil if there is
-// no process pid.
-func ProcStat(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return n
 }
 
 // Gone reports whether pid has ended (no process, or an unreaped zombie).
-func Gone(pid int) bool {
-	f := ProcStat(pid)
-	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
-}
+func Gone(pid int) bool { return probe.Gone(pid) }
 
 // Children returns the pids of this process's children.
 func Children(t testing.TB) []int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc")
+	pids, err := probe.Children(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
-	}
-	self := strconv.Itoa(os.Getpid())
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if f := ProcStat(pid); len(f) > 1 && f[1] == self {
-			pids = append(pids, pid)
-		}
 	}
 	return pids
 }

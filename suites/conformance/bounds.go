@@ -1,0 +1,235 @@
+package conformance
+
+import "time"
+
+// Every bound a spec judges by, every size and count it uses, and every
+// spec timeout, named once. Spec texts (specs.go) are built from these, so
+// the sentence a user reads and the check that runs cannot disagree.
+//
+// Timing bounds are relative to a baseline or yardstick measured in the
+// same spec, with a margin that passes a correct engine on a loaded 2-core
+// CI machine and still fails the whole class of bug they are aimed at;
+// each comment says why the number.
+
+// Units, for reading the sizes below.
+const (
+	kib = 1 << 10
+	mib = 1 << 20
+)
+
+// Connecting and general echo checks.
+const (
+	// DialTimeout bounds every connect the suite makes.
+	DialTimeout = 5 * time.Second
+	// extraWait is how long the echo specs keep reading after the full
+	// echo to catch bytes the server should not have sent.
+	extraWait = 200 * time.Millisecond
+	// serveSize is the exchange that shows a server still serves.
+	serveSize = 64 * kib
+)
+
+// The echo category.
+const (
+	pingPongRounds  = 1000     // E3: round trips on one connection
+	pingPongMaxSize = 512      // E3: each message is 1..this many bytes
+	pipelinedSmall  = 1 * mib  // E4
+	pipelinedLarge  = 16 * mib // E5
+	// largeStall is E5's stall time: 16 MiB through a slow engine under
+	// load may pause for seconds while the kernel buffers drain.
+	largeStall      = 10 * time.Second
+	chunkedSize     = 256 * kib // E6
+	chunkMax        = 4096      // E6: chunks of 1..chunkMax bytes
+	chunkPauseMax   = 3 * time.Millisecond
+	chunkPauseEvery = 10 // E6: one write in this many is followed by a pause
+	crossTalkConns  = 256
+	crossTalkSize   = 16 * kib
+	halfCloseSize   = 256 * kib // E8
+	shortConns      = 50        // E9
+	// shortStall is E9's stall time: a connection that needs more than
+	// this for a few KiB is stalled.
+	shortStall    = 3 * time.Second
+	emptyConns    = 100 // E10
+	emptyAfter    = 4096
+	idleShort     = 3 * time.Second // E11
+	lateReadSize  = 8 * mib         // E12: more than the send and receive buffers hold
+	lateReadDelay = 300 * time.Millisecond
+	// longIdle is E13's idle time, five times E11's: servers that drop
+	// idle connections after seconds rather than minutes fail it. Its
+	// connections are opened before the other long-running specs of the
+	// group and checked after them, so it adds little wall time.
+	longIdle      = 15 * time.Second
+	longIdleConns = 32
+)
+
+// The reset category.
+const (
+	resetOtherSize  = 4 * mib  // R1: the other connection's exchange
+	resetHogLimit   = 8 * mib  // R1: the resetting client sends at most this
+	hogStill        = 300 * time.Millisecond
+	resetUpload     = 16 * mib // R2
+	resetPeerOther  = 2 * mib  // R3, R4: the direct connection's exchange
+	resetPeerSize   = 1 * mib  // R3, R4: the exchange the toxic resets
+	resetPeerAfter  = 50 * time.Millisecond
+	faultStall      = 3 * time.Second // R3, R4, W4, S5: the faulted exchange's stall time
+	sigpipeClients  = 3               // R5
+	sigpipeFINLimit = 5 * time.Second // R5: how long the FIN may take to be acknowledged
+	stormResets     = 1000            // R6
+)
+
+// The partial-write category.
+const (
+	slicerSize = 32 * kib // W1
+	// W2's payload is sized from the host's send-buffer maximum
+	// (tcp_wmem) at run time: tinyBufWmemFactor times it plus
+	// tinyBufExtra, so that the server's send buffer is full and its
+	// writes come back short on any host, autotuning included.
+	tinyBuf           = 2048
+	tinyBufWmemFactor = 2
+	tinyBufExtra      = 2 * mib
+	tinyRead          = 1024
+	tinyReadPause     = 200 * time.Microsecond
+	// tinyWindowClosed is how long the client's receive window must be
+	// seen closed (zero) for W2 to count as having forced short writes.
+	tinyWindowClosed = 100 * time.Millisecond
+	bandwidthKBps    = 8192 // W3: toxiproxy bandwidth each way, KB/s
+	bandwidthSize    = 4 * mib
+	limitDataBytes   = 100_000 // W4
+	limitDataSize    = 1 * mib
+)
+
+// The slow-client category.
+const (
+	// slowdownFactor and slowdownSlack bound a time measured beside a
+	// misbehaving client: at most factor × the baseline + slack. A stall
+	// is seconds; a correct engine on a loaded machine stays within 3×.
+	slowdownFactor = 10
+	slowdownSlack  = 100 * time.Millisecond
+
+	pingClients    = 32 // S1
+	pingRounds     = 20
+	hogLimit       = 64 * mib
+	tricklers      = 100 // S2
+	trickleSize    = 40
+	trickleEvery   = 50 * time.Millisecond
+	trickleStall   = 5 * time.Second
+	fastSize       = 256 * kib
+	fastRounds     = 4
+	silentStall    = 2 * time.Second // S3
+	latencyMs      = 10              // S4: toxiproxy latency each way, ms
+	latencyJitter  = 5
+	latencySize    = 128 * kib
+	timeoutHeld    = 10 * kib // S5
+	timeoutCloseMs = 300
+	timeoutSize    = 1 * mib
+	// slowCloseHold is how long toxiproxy holds S6's close back; the
+	// server must serve a new connection within slowCloseServe of the
+	// close, well inside the hold, so that a server that serves one
+	// connection at a time fails.
+	slowCloseHold  = 5 * time.Second
+	slowCloseServe = 2 * time.Second
+	slowCloseSize  = 8 * kib
+
+	backpressurePush   = 256 * mib // S7
+	backpressureStill  = time.Second
+	backpressureGrowth = 64 * mib
+	idleConns          = 1000 // S8, H3
+	idleSettle         = 200 * time.Millisecond
+	idleMeasure        = 2 * time.Second
+	idleCPU            = 0.05 // S8: share of a core
+
+	// stalledCPU bounds S9: the share of a core the server demands
+	// (running or runnable, from schedstat, so a busy host does not
+	// lower it) while a client that does not read has echo pending. A
+	// server blocked in poll demands ~0; one that retries EAGAIN in a
+	// loop demands a whole core.
+	stalledCPU     = 0.30
+	stalledMeasure = 1500 * time.Millisecond
+
+	// S10: the median of latencyRounds small round trips must be within
+	// latencyFactor × the yardstick's median (a goroutine echo server the
+	// suite runs in its own process, measured in the same spec) +
+	// latencySlack. Loopback round trips take tens of microseconds; a
+	// server that adds a fixed delay (a timer-driven flush, a sleep, a
+	// Nagle/delayed-ACK stall of 40 ms) adds milliseconds.
+	latencyRounds = 200
+	latencyMsg    = 64
+	latencyFactor = 10
+	latencySlack  = 2 * time.Millisecond
+
+	// S11: one client streams at full speed for fairStream while
+	// fairClients ping-pong; their median round trip is bounded like S1's.
+	fairClients = 8
+	fairRounds  = 50
+	fairStream  = 2 * time.Second
+	fairChunk   = 64 * kib
+)
+
+// The hygiene and lifecycle categories.
+const (
+	// settle is how long a server may take to release what closed
+	// connections held.
+	settle        = 5 * time.Second
+	settlePoll    = 50 * time.Millisecond
+	fdCycles      = 2000 // H1
+	fdSlack       = 2
+	threadBurst   = 500 // H2
+	threadSlack   = 50  // a tenth of the burst
+	fdLimitSpare  = 4   // H4, H5: the fd limit is what the server holds + this
+	emfileConns   = 40
+	emfileHold    = time.Second
+	emfileRecover = 5 * time.Second
+	emfileCPU     = 0.5 // H5: share of a core the server may demand while out of fds
+
+	// H6: after memWarm connections warm the server's pools, memConns
+	// more, memConc at a time, must leave its RSS within memReturn of the
+	// warm baseline: a leak of 8 KiB or more per connection fails.
+	memWarm   = 500
+	memConns  = 4000
+	memConc   = 32
+	memSize   = 4 * kib
+	memReturn = 32 * mib
+
+	// H7: writeErrConns connections, writeErrConc at a time, each pushes
+	// until the server stops taking data (its echo is pending), then
+	// resets; the server's fds must come back to the baseline.
+	writeErrConns = 100
+	writeErrConc  = 25
+	writeErrStill = 100 * time.Millisecond
+
+	listenLimit = 10 * time.Second // L1 (target.StartLimit)
+	exitLimit   = 5 * time.Second  // L1
+)
+
+// The load category.
+const (
+	loadConns = 1000 // C1
+	loadSize  = 4 * kib
+	c10kConns = 10000 // C2
+	c10kSize  = 1 * kib
+	loadStall = 10 * time.Second
+	// c10kFDSpare is the room the suite leaves above the connections
+	// themselves when it checks its own fd limit.
+	c10kFDSpare = 512
+	// maxConnsAtOnce is how long C3 waits to see whether connection N+1
+	// is served at once (the limit is not real).
+	maxConnsAtOnce = 300 * time.Millisecond
+	maxConnsServed = 5 * time.Second
+
+	// C4: soakConns connections, soakConc at a time, each soakSize in
+	// soakChunk writes: 1 GiB through one server process, every byte
+	// verified; then fds back to the baseline and RSS within soakGrowth.
+	soakConns  = 1024
+	soakConc   = 16
+	soakSize   = 1 * mib
+	soakChunk  = 64 * kib
+	soakGrowth = 64 * mib
+)
+
+// Spec timeouts: generous against the specs' own bounds, so that a spec
+// fails on its bound (with numbers), not on its timeout.
+const (
+	quick    = 20 * time.Second
+	standard = 30 * time.Second
+	long     = 60 * time.Second
+	c10kTime = 120 * time.Second
+)

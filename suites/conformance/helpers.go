@@ -1,0 +1,540 @@
+package conformance
+
+// Shared helpers of the specs: starting and watching servers, connecting,
+// failing with a kind, and the measures several categories use. The spec
+// files read like the specification; this file is what they stand on.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/probe"
+	"github.com/echospec/echospec/fixtures/target"
+	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/suites/spec"
+)
+
+// suite is what every spec of one target shares: the target and options.
+type suite struct {
+	t    target.Target
+	opts options
+}
+
+// run is one spec's running server and everything it opened; all of it is
+// released by DeferCleanup when the spec ends.
+type run struct {
+	s    *suite
+	inst target.Instance
+	toxi *toxi.Server
+	// exitExpected is set by specs that stop the server themselves.
+	exitExpected bool
+}
+
+// start starts a fresh instance of the target for the current spec. At the
+// spec's end it checks that the server is still alive, attaches its output
+// to a failed spec's report, and stops it.
+func (s *suite) start(ctx context.Context) *run {
+	GinkgoHelper()
+	inst, err := s.t.Start(ctx)
+	noErr(kinded(spec.NotListening, err), "")
+	return s.watch(inst)
+}
+
+// startProcess starts an instance that runs as its own process group, for
+// the specs that probe the server through /proc: the target's own instance
+// if it is a process, or a spawned one. Where neither exists, the spec is
+// skipped with the reason.
+func (s *suite) startProcess(ctx context.Context) (*run, int) {
+	GinkgoHelper()
+	if !probe.Supported {
+		Skip("process probes need Linux /proc")
+	}
+	r, _ := s.startOwn(ctx)
+	p, ok := r.inst.(target.Process)
+	if !ok {
+		Skip(fmt.Sprintf("needs the server's own process, and target %s has none the suite started: "+
+			"run it with ECHOSPEC_TARGET_CMD to include this spec", s.t.Name()))
+	}
+	return r, p.PID()
+}
+
+// startOwn starts the server in a process of its own when the target can
+// (an outside command, or a spawnable built-in engine), and reports
+// whether it did; otherwise it starts it as usual.
+func (s *suite) startOwn(ctx context.Context) (*run, bool) {
+	GinkgoHelper()
+	if sp, ok := s.t.(target.Spawner); ok && probe.Supported {
+		inst, err := sp.Spawn(ctx)
+		noErr(kinded(spec.NotListening, err), "spawn %s as its own process", s.t.Name())
+		return s.watch(inst), true
+	}
+	r := s.start(ctx)
+	_, own := r.inst.(target.Process)
+	return r, own
+}
+
+// watch takes charge of a started instance for the current spec.
+func (s *suite) watch(inst target.Instance) *run {
+	GinkgoHelper()
+	r := &run{s: s, inst: inst}
+	DeferCleanup(func() {
+		alive := inst.Check()
+		if r.exitExpected {
+			alive = nil
+		}
+		if alive != nil {
+			AddReportEntry(spec.DiedEntry, alive.Error())
+		}
+		if o, ok := inst.(target.Outputter); ok && (alive != nil || CurrentSpecReport().Failed()) {
+			AddReportEntry(spec.OutputEntry, tailLines(o.Output(), 40))
+		}
+		var stopErr error
+		if alive == nil {
+			stopErr = inst.Stop()
+		} else {
+			inst.Stop() // a dead server's stop error adds nothing
+		}
+		// A crash is the root cause of whatever else the spec saw.
+		noErr(kinded(spec.Crash, alive), "the server must survive every spec")
+		noErr(stopErr, "stop target %s", s.t.Name())
+	})
+	return r
+}
+
+// addr is where the current path reaches the server: the server itself, or
+// a fresh toxiproxy proxy in front of it with the given toxics.
+func (r *run) addr(p path, toxics ...toxi.Toxic) string {
+	GinkgoHelper()
+	if !p.proxied && len(toxics) == 0 {
+		return r.inst.Addr()
+	}
+	return r.proxy(toxics...)
+}
+
+// proxy puts a new toxiproxy proxy with toxics in front of the server and
+// returns its address.
+func (r *run) proxy(toxics ...toxi.Toxic) string {
+	GinkgoHelper()
+	if r.toxi == nil {
+		srv, err := toxi.Open(r.s.opts.toxiproxyURL)
+		noErr(kinded(spec.IOError, err), "")
+		DeferCleanup(srv.Close)
+		r.toxi = srv
+	}
+	px, err := r.toxi.Proxy(r.inst.Addr(), toxics...)
+	noErr(kinded(spec.IOError, err), "")
+	DeferCleanup(px.Close)
+	return px.Addr()
+}
+
+// profile is the target's declared deviations.
+func (r *run) profile() engine.Profile { return r.s.t.Profile() }
+
+// serves checks that a new direct connection gets an exact echo, with
+// verify's default stall time.
+func (r *run) serves(ctx context.Context, when string) {
+	GinkgoHelper()
+	r.servesWithin(ctx, 0, when)
+}
+
+// servesWithin checks that a new direct connection gets an exact echo,
+// each part of it within stall (0: verify's default).
+func (r *run) servesWithin(ctx context.Context, stall time.Duration, when string) {
+	GinkgoHelper()
+	c := dial(ctx, r.inst.Addr())
+	_, err := verify.Exchange(ctx, c, payload.Random(serveSize, 99), verify.Options{ExtraWait: extraWait, Stall: stall})
+	noErr(err, "%s, a new connection's echo", when)
+}
+
+// background runs an exchange on a new direct connection while the spec
+// goes on; the returned func waits for it and returns its error, named.
+func (r *run) background(ctx context.Context, what string, p []byte, o verify.Options) func() error {
+	GinkgoHelper()
+	c := dial(ctx, r.inst.Addr())
+	done := make(chan error, 1)
+	go func() {
+		_, err := verify.Exchange(ctx, c, p, o)
+		done <- verify.Describe(err, "%s", what)
+	}()
+	return func() error { return <-done }
+}
+
+// fit scales a number of concurrent connections to the target's declared
+// max-conns, keeping `reserve` places for the spec's other connections,
+// and records the deviation when it has to. It never returns more than
+// the declaration allows; where the declaration leaves no room at all,
+// the spec is skipped with the reason.
+func (r *run) fit(want, reserve int, what string) int {
+	GinkgoHelper()
+	m := r.profile().MaxConns
+	if m == 0 || want+reserve <= m {
+		return want
+	}
+	got := m - reserve
+	if got < 1 {
+		Skip(fmt.Sprintf("max-conns=%d leaves no room for %s beside the spec's %d other connection(s)", m, what, reserve))
+	}
+	deviation("max-conns=%d: %d %s instead of %d", m, got, what, want)
+	return got
+}
+
+// dial connects to addr with a deadline; the connection is closed when the
+// spec ends.
+func dial(ctx context.Context, addr string) *net.TCPConn {
+	GinkgoHelper()
+	c, err := dialErr(ctx, addr)
+	noErr(err, "")
+	DeferCleanup(func() { c.Close() }) // the spec may have closed it already
+	return c
+}
+
+// dialAll opens n connections to addr, all closed by one cleanup when the
+// spec ends (one cleanup node, not n, keeps the report small).
+func dialAll(ctx context.Context, addr string, n int) []*net.TCPConn {
+	GinkgoHelper()
+	conns := make([]*net.TCPConn, 0, n)
+	DeferCleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for i := range n {
+		c, err := dialErr(ctx, addr)
+		noErr(err, "connection %d of %d", i+1, n)
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// dialErr connects to addr; a failure is of kind refused.
+func dialErr(ctx context.Context, addr string) (*net.TCPConn, error) {
+	d := net.Dialer{Timeout: DialTimeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, kinded(spec.Refused, fmt.Errorf("connect to %s: %w", addr, err))
+	}
+	return c.(*net.TCPConn), nil
+}
+
+// kindError is an error with the failure kind it stands for.
+type kindError struct {
+	kind spec.Kind
+	err  error
+}
+
+func (e *kindError) Error() string { return e.err.Error() }
+func (e *kindError) Unwrap() error { return e.err }
+
+// kinded gives err the failure kind k (nil stays nil).
+func kinded(k spec.Kind, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &kindError{kind: k, err: err}
+}
+
+// kindOf is the failure kind err stands for: the kind it was given, the
+// kind of the verifying client's error, or one read from the system
+// error.
+func kindOf(err error) spec.Kind {
+	var ke *kindError
+	if errors.As(err, &ke) {
+		return ke.kind
+	}
+	var ve *verify.Error
+	if errors.As(err, &ve) {
+		return ve.FailureKind()
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return spec.Refused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return spec.Reset
+	case errors.As(err, &ne) && ne.Timeout():
+		return spec.Stall
+	}
+	return spec.IOError
+}
+
+// noErr fails the spec with err's own message, prefixed with what was
+// being done, and err's kind, when err is not nil. It keeps failure
+// messages to the numbers, without a dump of the error's fields.
+func noErr(err error, format string, args ...any) {
+	GinkgoHelper()
+	if err != nil {
+		msg := err.Error()
+		if format != "" {
+			msg = fmt.Sprintf(format, args...) + ": " + msg
+		}
+		fail(kindOf(err), msg)
+	}
+}
+
+// fail fails the current spec with msg and its kind (a report entry, and
+// the message's first word) — unless this target's failure of this spec
+// is a declared expected failure of that same kind (a known finding,
+// labelled xfail), which is recorded as such and skipped: reported in
+// every report, but not failing the run. A failure of another kind fails
+// as usual, saying what was declared.
+func fail(kind spec.Kind, msg string) {
+	GinkgoHelper()
+	AddReportEntry(spec.KindEntry, string(kind))
+	labels := CurrentSpecReport().Labels()
+	if slices.Contains(labels, spec.XFailLabel) {
+		declared := xfailKind(labels)
+		if declared == kind {
+			AddReportEntry(spec.ExpectedFailureEntry, kind.Tag()+msg)
+			Skip("expected failure (declared): " + kind.Tag() + msg)
+		}
+		msg += fmt.Sprintf(" (declared as an expected failure of kind %s; this one is %s)", declared, kind)
+	}
+	Fail(kind.Tag() + msg)
+}
+
+// xfailKindPrefix labels a spec with the kind of its expected failure.
+const xfailKindPrefix = "xfail-kind:"
+
+func xfailKind(labels []string) spec.Kind {
+	for _, l := range labels {
+		if k, ok := strings.CutPrefix(l, xfailKindPrefix); ok {
+			return spec.Kind(k)
+		}
+	}
+	return ""
+}
+
+// expect is a Gomega whose failures go through fail with kind k, for
+// Eventually.
+func expect(k spec.Kind) Gomega {
+	return NewGomega(func(message string, _ ...int) {
+		GinkgoHelper()
+		fail(k, message)
+	})
+}
+
+// deviation records in the report that a declared deviation shaped this
+// spec. It never hides a failure: it is shown in every report.
+func deviation(format string, args ...any) {
+	AddReportEntry(spec.DeviationEntry, fmt.Sprintf(format, args...))
+}
+
+// idle waits d, or until the spec's context ends.
+func idle(ctx context.Context, d time.Duration) {
+	GinkgoHelper()
+	select {
+	case <-ctx.Done():
+		fail(spec.Stall, fmt.Sprintf("the spec ended while idling %v", d))
+	case <-time.After(d):
+	}
+}
+
+// firstErrors joins the first few non-nil errors, each named by its index,
+// with a count of all of them. The kind of the result is the kind of the
+// first.
+func firstErrors(errs []error, what string) error {
+	var failed []error
+	count := 0
+	var kind spec.Kind
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		count++
+		if kind == "" {
+			kind = kindOf(err)
+		}
+		if len(failed) < 5 {
+			failed = append(failed, fmt.Errorf("%s %d: %w", what, i, err))
+		}
+	}
+	if count == 0 {
+		return nil
+	}
+	return kinded(kind, fmt.Errorf("%d of %d %ss failed; the first:\n%w", count, len(errs), what, errors.Join(failed...)))
+}
+
+// pingPong runs n connections at once, each doing rounds round trips of
+// small random messages, and returns every round-trip time.
+func pingPong(ctx context.Context, addr string, n, rounds int, seed uint64) ([]time.Duration, error) {
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		c, err := dialErr(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	rtts := make([][]time.Duration, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			for j := range rounds {
+				st, err := verify.Exchange(ctx, c, payload.Random(64, seed+uint64(i*rounds+j)), verify.Options{})
+				if err != nil {
+					errs[i] = verify.Describe(err, "round trip %d", j+1)
+					return
+				}
+				rtts[i] = append(rtts[i], st.Elapsed)
+			}
+		})
+	}
+	wg.Wait()
+	if err := firstErrors(errs, "ping-pong client"); err != nil {
+		return nil, err
+	}
+	return slices.Concat(rtts...), nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// withinBaseline checks a time measured under a fault against the same
+// measure without it (kind timing).
+func withinBaseline(base, under time.Duration) error {
+	limit := slowdownFactor*base + slowdownSlack
+	if under > limit {
+		return kinded(spec.Timing, fmt.Errorf("took %v, against %v without the misbehaving client: more than %dx + %v (limit %v)",
+			under.Round(time.Microsecond), base.Round(time.Microsecond), slowdownFactor, slowdownSlack, limit.Round(time.Microsecond)))
+	}
+	AddReportEntry("margin", fmt.Sprintf("%v of a limit of %v (%.0f%%)", under.Round(time.Microsecond), limit.Round(time.Microsecond), 100*float64(under)/float64(limit)))
+	return nil
+}
+
+// sample probes the server's process group, failing the spec if it cannot.
+func sample(pid int) probe.Sample {
+	GinkgoHelper()
+	s, err := probe.Group(pid)
+	noErr(kinded(spec.Crash, err), "probe the server process")
+	return s
+}
+
+// settlesTo waits up to settle for a probed count to come back to at most
+// base+slack, and fails with kind, both numbers and the time waited if it
+// does not.
+func settlesTo(ctx context.Context, pid int, kind spec.Kind, what string, get func(probe.Sample) int, base, slack int, when string) {
+	GinkgoHelper()
+	t0 := time.Now()
+	var last int
+	expect(kind).Eventually(ctx, func() int {
+		last = get(sample(pid))
+		return last
+	}).WithTimeout(settle).WithPolling(settlePoll).Should(BeNumerically("<=", base+slack),
+		func() string {
+			return fmt.Sprintf("%s: %s %d before, %d after (+%d, limit +%d), waited %v", when, what, base, last, last-base, slack, time.Since(t0).Round(time.Millisecond))
+		})
+	AddReportEntry(what, fmt.Sprintf("%d before, %d after (%s)", base, last, when))
+}
+
+// demand measures the share of a core the server's process group demands
+// (running or runnable) over d: a spinning server scores near 1 whatever
+// else the host is doing.
+func demand(ctx context.Context, pid int, d time.Duration) (float64, probe.Sample, probe.Sample) {
+	GinkgoHelper()
+	before := sample(pid)
+	idle(ctx, d)
+	after := sample(pid)
+	return probe.DemandShare(before, after), before, after
+}
+
+// oneShot makes one connection with a one-byte exchange.
+func oneShot(ctx context.Context, addr string) error {
+	c, err := dialErr(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = verify.Exchange(ctx, c, []byte("b"), verify.Options{})
+	return err
+}
+
+// burst makes total connections, conc at a time, each running one, and
+// returns each one's error.
+func burst(total, conc int, one func(i int) error) []error {
+	errs := make([]error, total)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range conc {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = one(i)
+			}
+		})
+	}
+	for i := range total {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errs
+}
+
+// reportDurations puts the distribution of ds into the spec's report.
+func reportDurations(name string, ds []time.Duration) {
+	if len(ds) == 0 {
+		return
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	q := func(f float64) time.Duration { return s[min(len(s)-1, int(f*float64(len(s))))] }
+	AddReportEntry(name, fmt.Sprintf("n=%d p50=%v p99=%v max=%v", len(s), q(0.5), q(0.99), s[len(s)-1]))
+}
+
+func reportThroughput(st verify.Stats) {
+	mbps := float64(st.Bytes) / mib / st.Elapsed.Seconds()
+	AddReportEntry("throughput", fmt.Sprintf("%d bytes in %v (%.1f MiB/s)", st.Bytes, st.Elapsed.Round(time.Millisecond), mbps))
+}
+
+func inMiB(n int64) float64 { return float64(n) / mib }
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// path is how a spec reaches the server: directly, or through toxiproxy
+// with no toxic (which proves the proxy path before faults use it).
+type path struct {
+	proxied bool
+}
+
+var (
+	direct  = path{}
+	proxied = path{proxied: true}
+)
+
+// id returns a spec ID for this path: proxied paths get a "p" suffix.
+func (p path) id(base string) string {
+	if p.proxied {
+		return base + "p"
+	}
+	return base
+}
+
+func (p path) label() Labels {
+	if p.proxied {
+		return Label(spec.ProxyLabel)
+	}
+	return Label(spec.DirectLabel)
+}

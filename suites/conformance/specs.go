@@ -1,0 +1,285 @@
+package conformance
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/echospec/echospec/suites/spec"
+)
+
+// Def is one spec's definition: its ID, labels and timeout, the
+// requirement a user reads, how it is measured and the failure kinds it
+// can raise. Catalog holds them all; the specs, SPEC.md and the README's
+// tables are built from it.
+type Def struct {
+	ID       string
+	Category spec.Category
+	Level    spec.Level
+	Timeout  time.Duration
+	// Text is the requirement, one sentence, built from the named bounds.
+	Text string
+	// Measure says how the spec checks it: what it does, what it
+	// measures, its bound.
+	Measure string
+	// Kinds are the failure kinds the spec raises when the server is at
+	// fault, besides crash (which any spec may raise).
+	Kinds []spec.Kind
+	// Proxied: the spec also runs through toxiproxy with no toxic, as
+	// ID+"p".
+	Proxied bool
+	// OnlyWhenAsked: the spec runs only when its label is in the label
+	// filter (C2, label c10k).
+	OnlyWhenAsked string
+	// NeedsProcess: the spec probes the server's own process (/proc), and
+	// is skipped where the suite has none.
+	NeedsProcess bool
+}
+
+// Catalog returns every spec's definition, in the suite's order. Proxied
+// variants (E1p …) are not listed apart: see Def.Proxied.
+func Catalog() []Def { return catalogOnce() }
+
+// Lookup returns the definition of id, proxied variants included.
+func Lookup(id string) (Def, bool) {
+	base, proxied := strings.CutSuffix(id, "p")
+	for _, d := range Catalog() {
+		if d.ID == id {
+			return d, true
+		}
+		if proxied && d.Proxied && d.ID == base {
+			p := d
+			p.ID = id
+			p.Text += " (through toxiproxy)"
+			return p, true
+		}
+	}
+	return Def{}, false
+}
+
+// IDs lists every spec ID, proxied variants included, in the suite's order.
+func IDs() []string {
+	var ids []string
+	for _, d := range Catalog() {
+		ids = append(ids, d.ID)
+		if d.Proxied {
+			ids = append(ids, d.ID+"p")
+		}
+	}
+	return ids
+}
+
+var catalogOnce = sync.OnceValue(func() []Def {
+	echo := []spec.Kind{spec.WrongByte, spec.Lost, spec.Extra, spec.EarlyEOF, spec.Reset, spec.Stall}
+	closing := append(echo[:len(echo):len(echo)], spec.NoEOF, spec.RSTClose)
+	serving := []spec.Kind{spec.Refused, spec.WrongByte, spec.EarlyEOF, spec.Reset, spec.Stall}
+	timing := append([]spec.Kind{spec.Timing}, echo...)
+	return []Def{
+		{ID: "E1", Category: spec.CatEcho, Level: spec.Must, Timeout: quick, Proxied: true, Kinds: echo,
+			Text:    "a single byte comes back uppercased, and nothing else",
+			Measure: fmt.Sprintf("sends `q`, expects `Q`, then reads %s more to catch extra bytes", dur(extraWait))},
+		{ID: "E2", Category: spec.CatEcho, Level: spec.Must, Timeout: quick, Proxied: true, Kinds: echo,
+			Text:    "all 256 byte values come back, a..z uppercased, every other byte unchanged",
+			Measure: "sends 0x00..0xff in order; the first wrong byte's offset, wanted, got and sent values are reported"},
+		{ID: "E3", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Proxied: true, Kinds: echo,
+			Text: fmt.Sprintf("%s ping-pong round trips on one connection each get their exact echo", count(pingPongRounds)),
+			Measure: fmt.Sprintf("%s messages of 1..%d random bytes, each sent after the previous echo is complete; round-trip times reported",
+				count(pingPongRounds), pingPongMaxSize)},
+		{ID: "E4", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Proxied: true, Kinds: echo,
+			Text:    fmt.Sprintf("%s written without waiting for the echo comes back exact", size(pipelinedSmall)),
+			Measure: "written in 64 KiB chunks while the echo is read concurrently; throughput reported"},
+		{ID: "E5", Category: spec.CatEcho, Level: spec.Must, Timeout: long, Proxied: true, Kinds: echo,
+			Text:    fmt.Sprintf("%s written without waiting for the echo comes back exact", size(pipelinedLarge)),
+			Measure: fmt.Sprintf("as E4; no progress for %s is a stall", dur(largeStall))},
+		{ID: "E6", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Proxied: true, Kinds: echo,
+			Text: fmt.Sprintf("%s sent in random chunks of 1..%d bytes with random pauses comes back exact", size(chunkedSize), chunkMax),
+			Measure: fmt.Sprintf("one write in %d is followed by a pause of up to %s, so the server's reads come in odd sizes",
+				chunkPauseEvery, dur(chunkPauseMax))},
+		{ID: "E7", Category: spec.CatEcho, Level: spec.Must, Timeout: long, Proxied: true, Kinds: echo,
+			Text: fmt.Sprintf("%d concurrent connections each get their own payload back, with no cross-talk", crossTalkConns),
+			Measure: fmt.Sprintf("each payload (%s) starts with its connection's number, so cross-talk shows at once; scaled to max-conns if declared",
+				size(crossTalkSize))},
+		{ID: "E8", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Kinds: closing,
+			Text:    "after the client's FIN the server echoes everything it received, then closes (EOF)",
+			Measure: fmt.Sprintf("%s, then FIN; the echo, then EOF, must follow", size(halfCloseSize))},
+		{ID: "E9", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Kinds: closing,
+			Text: fmt.Sprintf("%d short connections in a row, each message then FIN, each get the echo and a clean close (FIN, never RST)", shortConns),
+			Measure: fmt.Sprintf("messages of 100 bytes to about 50 KiB; no progress for %s is a stall", dur(shortStall))},
+		{ID: "E10", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Proxied: true, Kinds: serving,
+			Text:    fmt.Sprintf("after %d connections opened and closed without data, the server still echoes", emptyConns),
+			Measure: fmt.Sprintf("then a %d-byte exchange on a new connection", emptyAfter)},
+		{ID: "E11", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Proxied: true, Kinds: echo,
+			Text:    fmt.Sprintf("a connection left idle for %s still echoes", dur(idleShort)),
+			Measure: "an exchange before and after the idle time"},
+		{ID: "E12", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Kinds: closing,
+			Text: fmt.Sprintf("after the client's FIN the server still echoes all of %s to a client that starts reading only %s later, then closes (EOF)",
+				size(lateReadSize), dur(lateReadDelay)),
+			Measure: "the echo piles up in the server while the client writes and sends FIN; a server that gives up on pending echo at FIN loses it"},
+		{ID: "E13", Category: spec.CatEcho, Level: spec.Should, Timeout: long + longIdle, Kinds: echo,
+			Text: fmt.Sprintf("%d connections left idle for %s still echo", longIdleConns, dur(longIdle)),
+			Measure: fmt.Sprintf("the connections are opened, each exchanges once, and are checked again after at least %s; "+
+				"they idle while the other long-running specs of their group run", dur(longIdle))},
+
+		{ID: "R1", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: serving,
+			Text: "a client that resets while the server has echo pending for it disturbs no other connection, and new connections are served",
+			Measure: fmt.Sprintf("the resetting client sends up to %s without reading, then RST (SO_LINGER 0); another connection's %s exchange runs throughout",
+				size(resetHogLimit), size(resetOtherSize))},
+		{ID: "R2", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: serving,
+			Text:    fmt.Sprintf("a reset in the middle of a %s upload leaves the server serving", size(resetUpload)),
+			Measure: "RST after half the upload, while the echo flows; then a new connection's exchange"},
+		{ID: "R3", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+			Text: "toxiproxy reset_peer on the upstream path: the reset connection fails, the server survives, another connection is unaffected",
+			Measure: fmt.Sprintf("reset_peer after %s on a %s exchange paced to outlast it; the reset must be seen by the client (else no-fault); a direct %s exchange runs throughout",
+				dur(resetPeerAfter), size(resetPeerSize), size(resetPeerOther))},
+		{ID: "R4", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+			Text:    "toxiproxy reset_peer on the downstream path: the reset connection fails, the server survives, another connection is unaffected",
+			Measure: "as R3, with the toxic on the server-to-client path"},
+		{ID: "R5", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+			Text: "a client that sends FIN and then closes without reading, while the server has echo pending for it, does not kill the server (its write meets EPIPE; no SIGPIPE death)",
+			Measure: fmt.Sprintf("%d clients with a tiny receive buffer each send while the server keeps taking data, then FIN; once the FIN is acknowledged (TCP_INFO: FIN_WAIT2, "+
+				"within %s, else no-fault) they close with unread echo, so the server in CLOSE_WAIT gets an RST and its next write fails with EPIPE", sigpipeClients, dur(sigpipeFINLimit))},
+		{ID: "R6", Category: spec.CatReset, Level: spec.Must, Timeout: long, Kinds: serving,
+			Text:    fmt.Sprintf("after a storm of %s connect-then-reset cycles the server still echoes, and a connection open through the storm is intact", count(stormResets)),
+			Measure: "each cycle connects and resets at once (SO_LINGER 0)"},
+
+		{ID: "W1", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, Kinds: echo,
+			Text:    "toxiproxy slicer in both directions: the server reads and writes in tiny fragments, and the echo is exact",
+			Measure: fmt.Sprintf("%s through slices of about 7 bytes each way", size(slicerSize))},
+		{ID: "W2", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: long, Kinds: append(echo, spec.NoFault),
+			Text: "a client with a tiny receive buffer that reads slowly while it keeps sending gets every byte exactly once, in order (the server's writes come back short or EAGAIN)",
+			Measure: fmt.Sprintf("payload %d × the host's tcp_wmem maximum + %s, so the server's send buffer fills whatever autotuning does; buffers of %d bytes, reads of %d bytes %s apart; "+
+				"the client must see its receive window closed for at least %s (else no-fault)",
+				tinyBufWmemFactor, size(tinyBufExtra), tinyBuf, tinyRead, dur(tinyReadPause), dur(tinyWindowClosed))},
+		{ID: "W3", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, Kinds: echo,
+			Text:    fmt.Sprintf("toxiproxy bandwidth (%d MB/s each way) with a %s payload: the echo is exact", bandwidthKBps/1024, size(bandwidthSize)),
+			Measure: "throughput reported"},
+		{ID: "W4", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+			Text:    "toxiproxy limit_data cuts a connection mid-stream: the server survives and another connection's exchange is unaffected",
+			Measure: fmt.Sprintf("the cut comes after %s bytes of a %s exchange (it must be seen, else no-fault)", count(limitDataBytes), size(limitDataSize))},
+
+		{ID: "S1", Category: spec.CatSlowClient, Level: spec.Must, Timeout: long, Kinds: timing,
+			Text: fmt.Sprintf("a client that keeps sending and never reads does not stall %d ping-pong clients: their median round trip stays within %dx (+%s) of the baseline measured without it",
+				pingClients, slowdownFactor, dur(slowdownSlack)),
+			Measure: fmt.Sprintf("%d rounds of 64 bytes per client, before and beside the non-reading client", pingRounds)},
+		{ID: "S2", Category: spec.CatSlowClient, Level: spec.Must, Timeout: long, Kinds: timing,
+			Text: fmt.Sprintf("%d byte-at-a-time senders (one byte every %s) each get an exact echo while a fast client's %s exchanges stay within %dx (+%s) of the baseline",
+				tricklers, dur(trickleEvery), size(fastSize), slowdownFactor, dur(slowdownSlack)),
+			Measure: fmt.Sprintf("%d fast exchanges beside the trickling senders, against one before them", fastRounds)},
+		{ID: "S3", Category: spec.CatSlowClient, Level: spec.Must, Timeout: quick, Kinds: echo,
+			Text:    fmt.Sprintf("one connection open and silent does not stall a second one: its echo comes within %s", dur(silentStall)),
+			Measure: "the silent connection must still echo when it speaks at last"},
+		{ID: "S4", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, Kinds: echo,
+			Text:    fmt.Sprintf("through toxiproxy latency with jitter (%d ± %d ms each way) the echo is exact", latencyMs, latencyJitter),
+			Measure: fmt.Sprintf("%s in chunks of varying size", size(latencySize))},
+		{ID: "S5", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+			Text:    "connections stuck behind toxiproxy timeout (held, then closed) do not stop the server serving others",
+			Measure: fmt.Sprintf("one connection held with data in flight, one closed by the toxic after %d ms (the close must be seen, else no-fault)", timeoutCloseMs)},
+		{ID: "S6", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, Kinds: serving,
+			Text: fmt.Sprintf("a connection whose close toxiproxy holds back %s does not stop the server serving others: a new connection's echo comes within %s",
+				dur(slowCloseHold), dur(slowCloseServe)),
+			Measure: "the check runs while the close is still held, so a server that serves one connection at a time fails"},
+		{ID: "S7", Category: spec.CatSlowClient, Level: spec.Should, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.MemoryGrowth},
+			Text: fmt.Sprintf("backpressure: a client pushing up to %s without reading grows the server's memory by less than %s, because the server stops reading from it",
+				size(backpressurePush), size(backpressureGrowth)),
+			Measure: "RSS of the server's process group before and after"},
+		{ID: "S8", Category: spec.CatSlowClient, Level: spec.Should, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.CPU},
+			Text: fmt.Sprintf("idle cost: with %s idle connections the server uses under %s of a core over %s", count(idleConns), pct(idleCPU), dur(idleMeasure)),
+			Measure: "the server's demand for CPU (running or runnable, schedstat) over wall time; `busy-idle` declared makes an excess a deviation, never a failure here alone"},
+		{ID: "S9", Category: spec.CatSlowClient, Level: spec.Should, Timeout: standard, NeedsProcess: true, Kinds: []spec.Kind{spec.CPU},
+			Text: fmt.Sprintf("a client that stops reading while echo is pending for it does not make the server spin: under %s of a core over %s",
+				pct(stalledCPU), dur(stalledMeasure)),
+			Measure: "the client sends until the server stops taking data; then the server's CPU demand (running or runnable, schedstat) over wall time, which a busy host does not lower; `busy-idle` does not excuse it"},
+		{ID: "S10", Category: spec.CatSlowClient, Level: spec.Should, Timeout: standard, Kinds: timing,
+			Text: fmt.Sprintf("latency budget: the median round trip of %d-byte messages is within %dx (+%s) of a reference echo server's measured in the same spec",
+				latencyMsg, latencyFactor, dur(latencySlack)),
+			Measure: fmt.Sprintf("%d round trips on one connection to the target and to the yardstick (a goroutine-per-connection echo server the suite runs itself), interleaved in blocks", latencyRounds)},
+		{ID: "S11", Category: spec.CatSlowClient, Level: spec.Must, Timeout: long, Kinds: timing,
+			Text: fmt.Sprintf("fairness: a client streaming at full speed does not starve %d ping-pong clients: their median round trip stays within %dx (+%s) of the baseline",
+				fairClients, slowdownFactor, dur(slowdownSlack)),
+			Measure: fmt.Sprintf("the streamer writes and reads %s chunks for %s; each ping-pong client does %d rounds beside it", size(fairChunk), dur(fairStream), fairRounds)},
+
+		{ID: "H1", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
+			Text:    fmt.Sprintf("no fd growth after %s open/close cycles (closed with and without data, and by reset)", count(fdCycles)),
+			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d within %s", fdSlack, dur(settle))},
+		{ID: "H2", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.ThreadGrowth},
+			Text:    fmt.Sprintf("the thread count returns to its baseline (+%d, a tenth of the burst) after a burst of %d connections", threadSlack, threadBurst),
+			Measure: fmt.Sprintf("within %s", dur(settle))},
+		{ID: "H3", Category: spec.CatHygiene, Level: spec.Should, Timeout: long, NeedsProcess: true,
+			Text:    fmt.Sprintf("memory per idle connection is measured and reported (%s connections, each served once)", count(idleConns)),
+			Measure: "a report, not a judgement: H6 judges"},
+		{ID: "H4", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.Refused, spec.Stall, spec.Reset, spec.EarlyEOF},
+			Text:    fmt.Sprintf("a server out of file descriptors (EMFILE on accept) survives, and serves new connections within %s once fds are free again", dur(emfileRecover)),
+			Measure: fmt.Sprintf("the server's fd limit is lowered (prlimit) to what it holds + %d while %d clients connect, for %s", fdLimitSpare, emfileConns, dur(emfileHold))},
+		{ID: "H5", Category: spec.CatHygiene, Level: spec.Should, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.CPU},
+			Text:    fmt.Sprintf("a server out of file descriptors (EMFILE on accept) does not spin: under %s of a core while it cannot accept", pct(emfileCPU)),
+			Measure: "as H4; the server's CPU demand (running or runnable, schedstat), which a busy host does not lower; `busy-idle` does not excuse it"},
+		{ID: "H6", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.MemoryGrowth},
+			Text: fmt.Sprintf("memory returns: after %s connections have been served and closed, the server's memory is within %s of its baseline",
+				count(memConns), size(memReturn)),
+			Measure: fmt.Sprintf("the baseline is taken after %d warm-up connections; %d at a time, %s each; RSS within %s after the last closes (a leak of 8 KiB per connection fails)",
+				memWarm, memConc, size(memSize), dur(settle))},
+		{ID: "H7", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
+			Text:    fmt.Sprintf("no fd growth after %d connections end with the server's write failing (the client resets while echo is pending)", writeErrConns),
+			Measure: fmt.Sprintf("%d at a time, each sends until the server stops taking data, then RST; fds back to the baseline +%d within %s", writeErrConc, fdSlack, dur(settle))},
+
+		{ID: "L1", Category: spec.CatLifecycle, Level: spec.Should, Timeout: standard, NeedsProcess: true, Kinds: []spec.Kind{spec.NotListening, spec.SlowExit},
+			Text:    fmt.Sprintf("the server listens within %s of its start, and exits within %s of SIGTERM", dur(listenLimit), dur(exitLimit)),
+			Measure: "SIGTERM to the server's process group"},
+
+		{ID: "C1", Category: spec.CatLoad, Level: spec.Must, Timeout: long, Kinds: echo,
+			Text:    fmt.Sprintf("%s concurrent connections each get their own %s payload back exact", count(loadConns), size(loadSize)),
+			Measure: "all connections open first, then every exchange at once; scaled to max-conns if declared"},
+		{ID: "C2", Category: spec.CatLoad, Level: spec.Must, Timeout: c10kTime, OnlyWhenAsked: spec.C10KLabel, Kinds: echo,
+			Text:    fmt.Sprintf("%s concurrent connections each get their own %s payload back exact", count(c10kConns), size(c10kSize)),
+			Measure: "as C1; runs only with --label-filter=c10k, in the server's own process where possible"},
+		{ID: "C3", Category: spec.CatLoad, Level: spec.Must, Timeout: standard, Kinds: []spec.Kind{spec.Deviation, spec.Refused, spec.Reset, spec.EarlyEOF, spec.Stall, spec.WrongByte},
+			Text: "with max-conns=N declared, connection N+1 waits (it is not refused or reset) and is served once another closes; served at once, the declaration is false",
+			Measure: fmt.Sprintf("N connections open and served; N+1 must not be echoed within %s, and must be within %s of one closing",
+				dur(maxConnsAtOnce), dur(maxConnsServed))},
+		{ID: "C4", Category: spec.CatLoad, Level: spec.Must, Timeout: long, Kinds: append(echo[:len(echo):len(echo)], spec.FDGrowth, spec.MemoryGrowth),
+			Text: fmt.Sprintf("soak: %s through one server over %s connections, every byte verified; then its fds are back to the baseline and its memory within %s",
+				size(soakConns*soakSize), count(soakConns), size(soakGrowth)),
+			Measure: fmt.Sprintf("%d connections at a time, %s each in %s writes; the process checks need the server's own process and are skipped without one",
+				soakConc, size(soakSize), size(soakChunk))},
+	}
+})
+
+// size renders a byte count the way the spec texts do: 1 MiB, 256 KiB, 40 bytes.
+func size(n int) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= mib && n%mib == 0:
+		return fmt.Sprintf("%d MiB", n/mib)
+	case n >= kib && n%kib == 0:
+		return fmt.Sprintf("%d KiB", n/kib)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// count renders a count with thousands separators: 1,000.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// dur renders a duration the way the spec texts do: 3 s, 300 ms, 200 µs.
+func dur(d time.Duration) string {
+	switch {
+	case d >= time.Second && d%time.Second == 0:
+		return fmt.Sprintf("%d s", d/time.Second)
+	case d >= time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%d ms", d/time.Millisecond)
+	}
+	return fmt.Sprintf("%d µs", d/time.Microsecond)
+}
+
+// pct renders a share of a core: 5%.
+func pct(f float64) string { return fmt.Sprintf("%g%%", 100*f) }

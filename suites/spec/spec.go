@@ -1,0 +1,163 @@
+// Package spec is the suite's vocabulary, defined once: spec categories
+// and levels (the Ginkgo labels every spec carries), the closed set of
+// failure kinds a failed spec is classified by, and the names of the report
+// entries the suite writes and the report builder reads. It is a leaf: the
+// conformance suite, the report builder, the self-test and the faulty
+// server catalog all import it, and it imports nothing of theirs.
+package spec
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Category is what a spec is about; it is a Ginkgo label of every spec.
+type Category string
+
+// The categories, in report order.
+const (
+	CatEcho         Category = "echo"
+	CatReset        Category = "reset"
+	CatPartialWrite Category = "partial-write"
+	CatSlowClient   Category = "slow-client"
+	CatHygiene      Category = "hygiene"
+	CatLifecycle    Category = "lifecycle"
+	CatLoad         Category = "load"
+)
+
+// Categories lists every category, in report order.
+var Categories = []Category{CatEcho, CatReset, CatPartialWrite, CatSlowClient, CatHygiene, CatLifecycle, CatLoad}
+
+// CategoryOrder is c's place in Categories (len(Categories) if unknown).
+func CategoryOrder(c Category) int {
+	if i := slices.Index(Categories, c); i >= 0 {
+		return i
+	}
+	return len(Categories)
+}
+
+// Level says how hard a requirement is; it is a Ginkgo label of every spec.
+type Level string
+
+// The levels.
+const (
+	Must   Level = "must"
+	Should Level = "should"
+)
+
+// Labels the suite puts on specs besides their category and level.
+const (
+	// TargetLabelPrefix + the target's name labels every spec of a target.
+	TargetLabelPrefix = "target:"
+	// XFailLabel marks a spec declared as an expected failure of its target.
+	XFailLabel = "xfail"
+	// C10KLabel marks the 10,000-connection spec, run only when asked.
+	C10KLabel = "c10k"
+	// LongLabel marks the long-running group: the specs that take seconds
+	// each, run in order on one process while E13's connections idle.
+	LongLabel = "long"
+	// DirectLabel and ProxyLabel mark how an echo spec reaches the server.
+	DirectLabel = "direct"
+	ProxyLabel  = "proxy"
+)
+
+// Report entry names the suite writes into a spec's report and the report
+// builder reads back.
+const (
+	// KindEntry carries the failure kind of a failed spec (and of an
+	// expected failure). The last one written counts.
+	KindEntry = "failure kind"
+	// DeviationEntry marks a spec shaped by a declared deviation. It never
+	// hides a failure: it is shown in every report.
+	DeviationEntry = "deviation (declared)"
+	// NotObservedEntry marks a declared deviation that the spec did not
+	// observe.
+	NotObservedEntry = "deviation declared, not observed"
+	// ExpectedEntry says why a spec is declared to fail.
+	ExpectedEntry = "expected to fail"
+	// ExpectedFailureEntry carries the failure of a declared expected
+	// failure.
+	ExpectedFailureEntry = "expected failure"
+	// UnexpectedPassEntry marks a declared expected failure that passed.
+	UnexpectedPassEntry = "expected failure passed"
+	// OutputEntry is the tail of a failed target's output.
+	OutputEntry = "target output"
+	// DiedEntry says how the server died during a spec.
+	DiedEntry = "the server died"
+)
+
+// Kind classifies why a spec failed. The set is closed: every failure the
+// suite raises carries exactly one of these.
+type Kind string
+
+// The failure kinds.
+const (
+	WrongByte    Kind = "wrong-byte"      // a byte of the echo differs from what the protocol demands
+	Lost         Kind = "lost"            // the server ended the echo (FIN after the client's FIN) with bytes missing
+	Extra        Kind = "extra"           // bytes beyond the expected echo
+	EarlyEOF     Kind = "early-eof"       // the server closed before the client was done
+	Reset        Kind = "reset"           // the connection was reset (RST) by the server
+	NoEOF        Kind = "no-eof"          // after the client's FIN and the full echo, the server never closed
+	RSTClose     Kind = "rst-close"       // the server closed with RST where a clean FIN was due
+	Stall        Kind = "stall"           // no progress within the stall time: the echo stopped
+	Timing       Kind = "timing"          // slower than the bound relative to a yardstick measured in the same spec
+	Crash        Kind = "crash"           // the server process died
+	Refused      Kind = "refused"         // a connect failed (refused, or not accepted in time)
+	FDGrowth     Kind = "fd-growth"       // file descriptors not released
+	ThreadGrowth Kind = "thread-growth"   // threads not released
+	MemoryGrowth Kind = "memory-growth"   // memory grew past the bound
+	CPU          Kind = "cpu"             // the server used (or wanted) CPU past the bound
+	NotListening Kind = "not-listening"   // the server did not start listening in time
+	SlowExit     Kind = "slow-exit"       // the server did not exit in time after SIGTERM
+	Deviation    Kind = "false-deviation" // a declared deviation is not real, or was needed and not declared
+	NoFault      Kind = "no-fault"        // the fault the spec injects did not take effect: the spec could not test
+	IOError      Kind = "io-error"        // any other I/O error the suite met
+)
+
+// Kinds lists every failure kind with what it means, in the order reports
+// show them.
+var Kinds = []struct {
+	Kind    Kind
+	Meaning string
+}{
+	{WrongByte, "a byte of the echo differs from what the protocol demands (the first wrong offset, the byte wanted, got and sent)"},
+	{Lost, "the server ended the echo after the client's FIN with bytes missing (how many)"},
+	{Extra, "bytes arrived beyond the expected echo (how many, the first of them)"},
+	{EarlyEOF, "the server closed the connection (FIN) before the client was done (bytes received and missing)"},
+	{Reset, "the connection was reset by the server (bytes received and missing)"},
+	{NoEOF, "after the client's FIN and the full echo, the server did not close its side (time waited)"},
+	{RSTClose, "the server closed with RST where a clean FIN was due"},
+	{Stall, "no echo byte arrived within the stall time (bytes received and missing, time waited)"},
+	{Timing, "a time measured beside a misbehaving client, or against a yardstick, exceeded its bound (both times, the bound)"},
+	{Crash, "the server process died (exit status, output tail)"},
+	{Refused, "a connection could not be made (refused, or not accepted in time)"},
+	{FDGrowth, "file descriptors held after connections ended (before, after, time waited)"},
+	{ThreadGrowth, "threads held after connections ended (before, after, time waited)"},
+	{MemoryGrowth, "resident memory grew past the bound (before, after, bound)"},
+	{CPU, "the server used or wanted CPU past the bound (share of a core, bound)"},
+	{NotListening, "the server did not accept connections within the start limit"},
+	{SlowExit, "the server did not exit within the limit after SIGTERM"},
+	{Deviation, "a declared deviation is not real (max-conns=N, yet connection N+1 is served at once), so it would have shrunk other specs"},
+	{NoFault, "the fault the spec injects did not take effect, so the spec could not test what it is for"},
+	{IOError, "any other I/O error (its message)"},
+}
+
+// ParseKind returns the kind named s, or an error listing the valid ones.
+func ParseKind(s string) (Kind, error) {
+	s = strings.TrimSpace(s)
+	for _, k := range Kinds {
+		if string(k.Kind) == s {
+			return k.Kind, nil
+		}
+	}
+	var names []string
+	for _, k := range Kinds {
+		names = append(names, string(k.Kind))
+	}
+	return "", fmt.Errorf("unknown failure kind %q (valid: %s)", s, strings.Join(names, ", "))
+}
+
+// Tag is how a failure message starts, so that the terminal shows the kind
+// too: "[stall] ...".
+func (k Kind) Tag() string { return "[" + string(k) + "] " }
