@@ -5,6 +5,7 @@ package all
 import (
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/epoll"
+	"github.com/echospec/echospec/servers/iouring"
 	"github.com/echospec/echospec/servers/nonblocking"
 	"github.com/echospec/echospec/servers/poll"
 	"github.com/echospec/echospec/servers/selectloop"
@@ -19,5 +20,6 @@ func loopEngines() []engine.Engine {
 		poll.Engine(),
 		epoll.Engine(),
 		epoll.EdgeEngine(),
+		iouring.Engine(),
 	}
 }

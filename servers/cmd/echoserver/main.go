@@ -4,7 +4,10 @@
 //	go run ./servers/cmd/echoserver -engine epoll -addr 127.0.0.1:9090
 //
 // The address defaults to $ECHO_ADDR. SIGTERM or SIGINT stops the server
-// cleanly; -list prints the engines.
+// cleanly; -list prints the engines. An engine that cannot run on this host
+// (iouring where io_uring is disabled) exits 2 with the reason in one line.
+// SIGUSR1 prints the engine's counters, if it keeps any, as one line
+// ("echoserver: stats iouring enters=... sqes=..."), for echobench.
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"os"
 
 	"github.com/echospec/echospec/servers/all"
+	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/serve"
 )
 
@@ -47,6 +51,12 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "echoserver:", err)
 		return 2
 	}
+	if err := engine.Available(e); err != nil {
+		// Not a failure of the engine: it cannot run on this host.
+		fmt.Fprintf(os.Stderr, "echoserver: engine %s: %v\n", e.Name(), err)
+		return 2
+	}
+	printStatsOnSIGUSR1(e.Name(), os.Stderr)
 	if err := serve.Run(e, *addr, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "echoserver:", err)
 		return 1
