@@ -18,9 +18,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/servers/internal/osthread"
 	"github.com/echospec/echospec/servers/internal/rawsock"
 )
 
@@ -240,22 +239,11 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// waitThreadGone waits, briefly, until the thread tid has exited. A loop's
-// goroutine ends still locked to its thread, so the runtime ends the
-// thread rather than keeping it; this waits for the kernel to see that.
-// The main thread is the exception: the runtime parks it instead.
-func waitThreadGone(tid int) {
-	if tid == unix.Getpid() {
-		return
-	}
-	path := "/proc/self/task/" + strconv.Itoa(tid)
-	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
-		if _, err := os.Stat(path); err != nil {
-			return
-		}
-		time.Sleep(200 * time.Microsecond)
-	}
-}
+// waitThreadGone waits, briefly (a second at most), until the thread tid
+// has exited. A loop's goroutine ends still locked to its thread, so the
+// runtime ends the thread rather than keeping it; this waits for the kernel
+// to see that.
+func waitThreadGone(tid int) { osthread.WaitExit(time.Now().Add(time.Second), tid) }
 
 func (l *loop) run(started chan<- struct{}, listening <-chan struct{}) {
 	defer l.srv.wg.Done()
@@ -265,6 +253,7 @@ func (l *loop) run(started chan<- struct{}, listening <-chan struct{}) {
 	started <- struct{}{}
 	defer l.shutdown()
 	<-listening
+	idler, _ := l.poller.(Idler)
 	for !l.srv.stopping.Load() {
 		evs, err := l.poller.Wait(l.evs[:0], l.timeout())
 		l.evs = evs[:0]
@@ -277,6 +266,7 @@ func (l *loop) run(started chan<- struct{}, listening <-chan struct{}) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
+		live, moved := l.live, false
 		for _, ev := range evs {
 			switch {
 			case ev.Fd == l.srv.wake:
@@ -284,13 +274,16 @@ func (l *loop) run(started chan<- struct{}, listening <-chan struct{}) {
 			case ev.Fd == l.lfd:
 				l.lrd = true
 			default:
-				l.dispatch(ev)
+				moved = l.dispatchNoting(ev, idler != nil) || moved
 			}
 		}
 		if l.cfg.Edge {
 			l.runReady()
 		}
 		l.acceptReady()
+		if idler != nil {
+			idler.Progress(moved || l.live != live)
+		}
 	}
 }
 

@@ -66,3 +66,40 @@ type Placer interface {
 // ErrUnwatchable is returned by Poller.Add for an fd the mechanism cannot
 // watch.
 var ErrUnwatchable = errors.New("fd cannot be watched by this poller")
+
+// An Idler is a Poller with no way to wait for readiness (the plain
+// non-blocking model: its Wait reports every fd and returns at once), which
+// therefore paces itself: the loop tells it after every pass whether the
+// pass got anything done, and it sleeps in its next Wait after a pass that
+// did not. Found by type assertion, like Placer.
+type Idler interface {
+	Poller
+	// Progress is called at the end of every pass with whether the pass
+	// made progress: accepted a connection, read data or an EOF, wrote a
+	// byte, or ended a connection. A pass whose every syscall met EAGAIN
+	// (or EMFILE on accept) made none.
+	Progress(made bool)
+}
+
+// dispatchNoting dispatches ev and, when note is set, reports whether that
+// made progress on its connection: the connection ended, its EOF was read,
+// its pending output changed, or a read returned data. The last is seen
+// from c.rd: a level-triggered pass reads until EAGAIN (which clears rd)
+// or until the budget is spent, so rd still set after a read means the
+// read returned data. It is exact with the level-triggered budget of one
+// read per pass; with a bigger budget, a pass whose reads were all echoed
+// at once before an EAGAIN counts as idle, which costs at most some
+// back-off latency, never a lost byte.
+func (l *loop) dispatchNoting(ev Event, note bool) bool {
+	var c *conn
+	if note && ev.Fd >= 0 && ev.Fd < len(l.conns) {
+		c = l.conns[ev.Fd]
+	}
+	if c == nil {
+		l.dispatch(ev)
+		return false
+	}
+	eof, pending := c.eof, c.pending()
+	l.dispatch(ev)
+	return c.closed || c.eof != eof || c.pending() != pending || (c.rd && !l.cfg.Edge)
+}
