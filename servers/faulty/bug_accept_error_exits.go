@@ -2,15 +2,19 @@ package faulty
 
 // FAULTY ON PURPOSE: the accept loop ends on the first accept error.
 
-import "log"
+import (
+	"log"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func acceptErrorExits() Bug {
 	return withEngine(Bug{
 		Name:     "accept-error-exits",
-		Category: catHygiene,
+		Category: spec.CatHygiene,
 		Defect:   "ends its accept loop on any accept error: after one EMFILE the process lives on but never accepts again",
 		Models:   "`if err != nil { return err }` in an accept loop: a temporary error (EMFILE, ECONNABORTED) taken as the listener's end",
-		Catches:  []string{"H4"},
+		Aims:     catches("H4: refused"),
 	}, skeleton(hooks{
 		acceptFailed: func(err error) bool {
 			log.Printf("accept: %v", err)

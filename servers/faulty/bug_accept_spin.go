@@ -2,15 +2,19 @@ package faulty
 
 // FAULTY ON PURPOSE: retries a failed accept at once, forever.
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func acceptSpin() Bug {
 	return withEngine(Bug{
 		Name:     "accept-spin",
-		Category: catHygiene,
+		Category: spec.CatHygiene,
 		Defect:   "retries a failed accept immediately, with no back-off: out of fds (EMFILE) the listen queue stays readable and its accept loops (one per core) spin",
 		Models:   "an accept loop that treats EMFILE as temporary and retries at once (busy loop until an fd frees up)",
-		Catches:  []string{"H5"},
+		Aims:     catches("H5: cpu"),
 	}, skeleton(hooks{
 		acceptors:    runtime.NumCPU(),
 		acceptFailed: func(error) bool { return true }, // BUG: should back off before retrying

@@ -3,6 +3,8 @@ package faulty
 // FAULTY ON PURPOSE: every idle connection wakes up every 10 ms.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"errors"
 	"net"
 	"os"
@@ -12,10 +14,10 @@ import (
 func busyPoll() Bug {
 	return withEngine(Bug{
 		Name:     "busy-poll",
-		Category: catSlowClient,
+		Category: spec.CatSlowClient,
 		Defect:   "makes its blocking reads interruptible by polling: each connection reads with a 10 ms deadline and loops on the timeout to check for shutdown, so idle connections cost CPU (undeclared busy-idle)",
 		Models:   "spinning while idle: a poll/timer loop per connection (read deadline as a shutdown check) instead of blocking",
-		Catches:  []string{"S8"},
+		Aims:     catches("S8: cpu"),
 	}, skeleton(hooks{
 		read: func(s *server, c *net.TCPConn, buf []byte) (int, error) {
 			for {

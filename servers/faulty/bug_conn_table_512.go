@@ -3,13 +3,15 @@ package faulty
 // FAULTY ON PURPOSE: a fixed table of 512 connections, undeclared, and
 // closing whatever does not fit.
 
+import "github.com/echospec/echospec/suites/spec"
+
 func connTable512() Bug {
 	return withEngine(Bug{
 		Name:     "conn-table-512",
-		Category: catLoad,
+		Category: spec.CatLoad,
 		Defect:   "keeps connections in a fixed table of 512 slots and closes each new connection that finds the table full; it declares no limit",
 		Models:   "a static connection array (conn_t conns[MAX]) sized for a test load, rejecting the rest",
-		Catches:  []string{"C1", "H3", "S8"},
+		Aims:     catches("C1: early-eof"),
 	}, skeleton(hooks{
 		start:    withLimit(512, nil), // BUG: a hard limit nobody declared, enforced by closing
 		dispatch: refuseWhenFull,

@@ -2,15 +2,20 @@ package faulty
 
 // FAULTY ON PURPOSE: echoes the whole read buffer instead of the bytes read.
 
-import "github.com/echospec/echospec/servers/engine"
+import (
+	"github.com/echospec/echospec/servers/engine"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func echoWholeBuffer() Bug {
 	return withEngine(Bug{
 		Name:     "echo-whole-buffer",
-		Category: catEcho,
+		Category: spec.CatEcho,
 		Defect:   "writes the whole 16 KiB read buffer back (buf) instead of the n bytes read (buf[:n])",
 		Models:   "write(fd, buf, sizeof buf) / conn.Write(buf) after a short read: stale or zero bytes past the data",
-		Catches:  []string{"E1", "E1p", "E2", "E2p", "E11", "E11p"},
+		Aims:     catches("E1: extra", "E1p: extra", "E2: extra", "E2p: extra"),
+		Catches:  catches("E11: extra", "E11p: extra"),
 	}, skeleton(hooks{
 		transform: func(buf []byte, n int) []byte {
 			engine.Upper(buf[:n])

@@ -3,15 +3,19 @@ package faulty
 // FAULTY ON PURPOSE: closes at the client's FIN, dropping the echo still
 // queued for the writer.
 
-import "time"
+import (
+	"time"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func finDrop() Bug {
 	return withEngine(Bug{
 		Name:     "fin-drop",
-		Category: catEcho,
+		Category: spec.CatEcho,
 		Defect:   "its writer coalesces echo for 2 ms before each write, and its reader closes the connection as soon as it reads the client's FIN, so the echo still queued is lost",
 		Models:   "closing at EOF/EPOLLRDHUP without flushing the connection's output queue",
-		Catches:  []string{"E8", "E9", "E12"},
+		Aims:     catches("E8: lost", "E9: lost", "E12: lost"),
 	}, skeleton(hooks{serve: pipe(pipeOpts{
 		newQueue:   boundedQueue,
 		coalesce:   2 * time.Millisecond,

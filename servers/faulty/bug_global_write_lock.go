@@ -3,6 +3,8 @@ package faulty
 // FAULTY ON PURPOSE: one lock held across blocking writes.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"net"
 	"sync"
 )
@@ -12,10 +14,10 @@ var outputMu sync.Mutex // guards "the output path", for every connection
 func globalWriteLock() Bug {
 	return withEngine(Bug{
 		Name:     "global-write-lock",
-		Category: catSlowClient,
+		Category: spec.CatSlowClient,
 		Defect:   "every connection writes under one server-wide mutex, held across the blocking write, so a client that does not read stalls every other connection's echo",
 		Models:   "one lock held across a blocking write (a shared writer, logger or stats lock around conn.Write)",
-		Catches:  []string{"S1"},
+		Aims:     catches("S1: stall"),
 	}, skeleton(hooks{
 		write: func(_ *server, c *net.TCPConn, b []byte) error {
 			outputMu.Lock() // BUG: held while Write blocks on a slow reader

@@ -3,6 +3,8 @@ package faulty
 // FAULTY ON PURPOSE: closes connections idle for 2 s.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"net"
 	"time"
 )
@@ -10,10 +12,10 @@ import (
 func idleTimeout2s() Bug {
 	return withEngine(Bug{
 		Name:     "idle-timeout-2s",
-		Category: catSlowClient,
+		Category: spec.CatSlowClient,
 		Defect:   "closes a connection that has sent nothing for 2 s (a read deadline reset before every read)",
 		Models:   "an idle reaper / keep-alive timeout shorter than the protocol allows",
-		Catches:  []string{"E11", "E11p"},
+		Aims:     catches("E11: early-eof", "E11p: early-eof"),
 	}, skeleton(hooks{read: readWithin(2 * time.Second)}))
 }
 

@@ -2,14 +2,19 @@ package faulty
 
 // FAULTY ON PURPOSE: an idle timeout in the wrong unit: 2 ms, not 2 s.
 
-import "time"
+import (
+	"time"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func idleTimeoutUnits() Bug {
 	return withEngine(Bug{
 		Name:     "idle-timeout-units",
-		Category: catSlowClient,
+		Category: spec.CatSlowClient,
 		Defect:   "its idle timeout of \"2000\" is applied in microseconds, not milliseconds: a connection whose next bytes take more than 2 ms to arrive is closed",
 		Models:   "a timeout unit mix-up (µs for ms), invisible on a fast loopback and fatal behind any latency",
-		Catches:  []string{"S3", "S4", "E11", "E11p"},
+		Aims:     catches("S4: early-eof"),
+		Catches:  catches("S3: early-eof", "E11: early-eof", "E11p: early-eof"),
 	}, skeleton(hooks{read: readWithin(2000 * time.Microsecond)})) // BUG: meant 2000 * time.Millisecond
 }

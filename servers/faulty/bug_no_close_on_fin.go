@@ -2,15 +2,20 @@ package faulty
 
 // FAULTY ON PURPOSE: never closes a connection after the client's FIN.
 
-import "net"
+import (
+	"net"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func noCloseOnFIN() Bug {
 	return withEngine(Bug{
 		Name:     "no-close-on-fin",
-		Category: catEcho,
+		Category: spec.CatEcho,
 		Defect:   "at the client's FIN it stops serving the connection but neither half-closes nor closes it: the client never reads EOF and the fd stays open until the server stops",
 		Models:   "EOF handled as 'peer gone, nothing to do' without close(): sockets pile up in CLOSE_WAIT",
-		Catches:  []string{"E8", "E9", "E12", "H1"},
+		Aims:     catches("E8: no-eof", "E9: no-eof", "E12: no-eof"),
+		Catches:  catches("H1: fd-growth"),
 	}, skeleton(hooks{
 		eof: func(*server, *net.TCPConn) {}, // BUG: should CloseWrite and close
 	}))

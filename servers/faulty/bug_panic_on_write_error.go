@@ -2,15 +2,19 @@ package faulty
 
 // FAULTY ON PURPOSE: a failed write panics and takes the process down.
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func panicOnWriteError() Bug {
 	return withEngine(Bug{
 		Name:     "panic-on-write-error",
-		Category: catReset,
+		Category: spec.CatReset,
 		Defect:   "panics when a write fails, so one client that resets (ECONNRESET) or vanishes (EPIPE) while echo is pending kills the whole server",
 		Models:   "the process dying on ECONNRESET/EPIPE: an unrecovered panic (or assert) on a write error in a connection handler",
-		Catches:  []string{"R1", "R5"},
+		Aims:     catches("R1: crash", "R5: crash"),
 	}, skeleton(hooks{
 		writeFailed: func(err error) {
 			panic(fmt.Sprintf("echo write: %v", err)) // BUG: should just drop this connection

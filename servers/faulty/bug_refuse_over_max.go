@@ -4,6 +4,8 @@ package faulty
 // of letting it wait.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"net"
 
 	"github.com/echospec/echospec/servers/engine"
@@ -12,11 +14,11 @@ import (
 func refuseOverMax() Bug {
 	return withEngine(Bug{
 		Name:     "refuse-over-max",
-		Category: catLoad,
+		Category: spec.CatLoad,
 		Defect:   "declares max-conns=64, and at the limit accepts and at once closes each new connection instead of letting it wait",
 		Models:   "a connection limit enforced by rejecting (close on accept) where the contract says queue",
 		Profile:  engine.Profile{MaxConns: 64, Reason: "FAULTY ON PURPOSE: a limit of 64 connections"},
-		Catches:  []string{"C3"},
+		Aims:     catches("C3: early-eof"),
 	}, skeleton(hooks{
 		start:    withLimit(64, nil),
 		dispatch: refuseWhenFull,

@@ -3,7 +3,11 @@ package faulty
 // FAULTY ON PURPOSE: the output ring buffer forgets the second copy when a
 // chunk wraps around its end.
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 // ringSize is the output ring of the ring-wrap server: "300 KB", more than
 // most exchanges of the suite, less than its long streams.
@@ -12,10 +16,11 @@ const ringSize = 300_000
 func ringWrap() Bug {
 	return withEngine(Bug{
 		Name:     "ring-wrap",
-		Category: catPartialWrite,
+		Category: spec.CatPartialWrite,
 		Defect:   "queues echo in a 300 KB ring buffer per connection whose push copies only up to the ring's end when a chunk wraps, leaving stale bytes where the rest belonged",
 		Models:   "ring-buffer wrap-around bug (one copy where two are needed); streams shorter than the ring never show it",
-		Catches:  []string{"E4", "E4p", "E5", "E5p", "W3"},
+		Aims:     catches("W3: wrong-byte"),
+		Catches:  catches("E4: wrong-byte", "E4p: wrong-byte", "E5: wrong-byte", "E5p: wrong-byte"),
 	}, skeleton(hooks{serve: pipe(pipeOpts{newQueue: func() queue { return newRing(ringSize) }})}))
 }
 

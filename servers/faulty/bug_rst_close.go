@@ -2,15 +2,20 @@ package faulty
 
 // FAULTY ON PURPOSE: answers the client's FIN with an RST (SO_LINGER 0).
 
-import "net"
+import (
+	"net"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func rstClose() Bug {
 	return withEngine(Bug{
 		Name:     "rst-close",
-		Category: catEcho,
+		Category: spec.CatEcho,
 		Defect:   "after the client's FIN it sets SO_LINGER 0 and closes, so the client gets an RST (and loses any echo still in flight) instead of a clean FIN",
 		Models:   "SO_LINGER 0 on close 'to avoid TIME_WAIT'",
-		Catches:  []string{"E8", "E9", "E12"},
+		Aims:     catches("E9: rst-close"),
+		Catches:  catches("E8: reset", "E12: reset"),
 	}, skeleton(hooks{
 		eof: func(s *server, c *net.TCPConn) {
 			c.SetLinger(0) // BUG: close now sends RST

@@ -2,16 +2,19 @@ package faulty
 
 // FAULTY ON PURPOSE: every connection reads into one shared buffer.
 
+import "github.com/echospec/echospec/suites/spec"
+
 // sharedBuf is the one read buffer of the shared-buffer server.
 var sharedBuf = make([]byte, bufferSize)
 
 func sharedBuffer() Bug {
 	return withEngine(Bug{
 		Name:     "shared-buffer",
-		Category: catEcho,
+		Category: spec.CatEcho,
 		Defect:   "all connections read into one package-level 16 KiB buffer, so concurrent connections overwrite each other's data before it is echoed (cross-talk)",
 		Models:   "a buffer hoisted out of the per-connection loop as an 'allocation optimisation', safe only in a single-threaded event loop",
-		Catches:  []string{"E7", "E7p"},
+		Aims:     catches("E7: wrong-byte", "E7p: wrong-byte"),
+		Catches:  catches("C1: wrong-byte"),
 	}, skeleton(hooks{
 		buffer: func() []byte { return sharedBuf }, // BUG: one buffer for every connection
 	}))

@@ -3,6 +3,8 @@ package faulty
 // FAULTY ON PURPOSE: a short non-blocking write's unsent tail is dropped.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"errors"
 	"net"
 	"syscall"
@@ -11,15 +13,11 @@ import (
 func shortWriteTail() Bug {
 	return withEngine(Bug{
 		Name:     "short-write-tail",
-		Category: catPartialWrite,
+		Category: spec.CatPartialWrite,
 		Defect:   "writes each echo with one non-blocking write(2) (waiting only for EAGAIN) and ignores a short count, so the unsent tail of a short write is lost",
 		Models:   "n = write(fd, buf, len) with n < len treated as done: the commonest event-loop write bug",
-		Catches:  []string{"E12"},
-		KnownMisses: map[string]string{
-			"W2": "on Linux a write to a TCP socket comes back short only once the send buffer has grown to its cap (tcp_wmem max, 4 MiB here) and is full; " +
-				"W2's 2 MiB never gets there (measured: the bug passes W2 5 of 5 times with its 2 KiB buffers, and 5 of 5 with the client's send buffer left at the default). " +
-				"E12, 8 MiB to a client that waits 300 ms before reading, fills it, and catches the bug at about 4 MiB",
-		},
+		Aims:     catches("W2: wrong-byte"),
+		Catches:  catches("E12: wrong-byte"),
 	}, skeleton(hooks{write: writeOnce}))
 }
 

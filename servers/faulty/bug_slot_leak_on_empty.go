@@ -4,6 +4,8 @@ package faulty
 // never gives its slot back.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"net"
 
 	"github.com/echospec/echospec/servers/engine"
@@ -12,11 +14,11 @@ import (
 func slotLeakOnEmpty() Bug {
 	return withEngine(Bug{
 		Name:     "slot-leak-on-empty",
-		Category: catEcho,
+		Category: spec.CatEcho,
 		Defect:   "declares max-conns=64 and waits correctly at the limit, but a connection that closes before sending a byte returns before its slot is released: 64 empty connections and the server serves no one",
 		Models:   "an early return before the deferred release of a limiter/semaphore/pool slot",
 		Profile:  engine.Profile{MaxConns: 64, Reason: "FAULTY ON PURPOSE: a limit of 64 connections"},
-		Catches:  []string{"E10", "E10p"},
+		Aims:     catches("E10: stall", "E10p: stall"),
 	}, skeleton(hooks{
 		start: withLimit(64, nil),
 		dispatch: func(s *server, c *net.TCPConn) {

@@ -3,15 +3,19 @@ package faulty
 // FAULTY ON PURPOSE: the accept loop waits for a new connection's first
 // bytes.
 
-import "net"
+import (
+	"net"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 func sniffInAccept() Bug {
 	return withEngine(Bug{
 		Name:     "sniff-in-accept",
-		Category: catSlowClient,
+		Category: spec.CatSlowClient,
 		Defect:   "reads each new connection's first bytes in the accept loop (to sniff the protocol) with no deadline, so one connection that sends nothing stops the server accepting anyone",
 		Models:   "blocking handshake/protocol sniffing (TLS, PROXY header) in the accept loop instead of the connection's own goroutine",
-		Catches:  []string{"S3", "S5"},
+		Aims:     catches("S3: stall", "S5: stall"),
 	}, skeleton(hooks{
 		dispatch: func(s *server, c *net.TCPConn) {
 			first := make([]byte, 64)

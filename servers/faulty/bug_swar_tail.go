@@ -4,6 +4,8 @@ package faulty
 // byte short.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"encoding/binary"
 
 	"github.com/echospec/echospec/servers/engine"
@@ -12,10 +14,10 @@ import (
 func swarTail() Bug {
 	return withEngine(Bug{
 		Name:     "swar-tail",
-		Category: catPartialWrite,
+		Category: spec.CatPartialWrite,
 		Defect:   "uppercases 8 bytes at a time and its tail loop stops one byte short: in a read of 9+ bytes whose length is not a multiple of 8, a final a..z stays lowercase",
 		Models:   "an optimised (SWAR/SIMD) transform whose remainder loop has an off-by-one; full 16 KiB reads never reach it, fragmented reads do",
-		Catches:  []string{"W1"},
+		Aims:     catches("W1: wrong-byte"),
 	}, skeleton(hooks{
 		transform: func(buf []byte, n int) []byte {
 			swarUpper(buf[:n])

@@ -3,6 +3,8 @@ package faulty
 // FAULTY ON PURPOSE: a connection's OS thread outlives the connection.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"net"
 	"runtime"
 )
@@ -10,10 +12,10 @@ import (
 func threadLeak() Bug {
 	return withEngine(Bug{
 		Name:     "thread-leak",
-		Category: catHygiene,
+		Category: spec.CatHygiene,
 		Defect:   "serves each connection on an OS thread of its own (LockOSThread) and, when the connection ends, parks that thread until the server stops instead of letting it exit",
 		Models:   "thread per connection never joined/exiting (a worker that waits for a shutdown signal instead of returning)",
-		Catches:  []string{"H2"},
+		Aims:     catches("H2: thread-growth"),
 	}, skeleton(hooks{
 		serve: func(s *server, c *net.TCPConn) {
 			runtime.LockOSThread()

@@ -3,7 +3,11 @@ package faulty
 // FAULTY ON PURPOSE: a fixed pool of 16 workers, each holding one
 // connection for the connection's whole life.
 
-import "net"
+import (
+	"net"
+
+	"github.com/echospec/echospec/suites/spec"
+)
 
 // poolWorkers is the worker-pool server's number of workers.
 const poolWorkers = 16
@@ -11,10 +15,11 @@ const poolWorkers = 16
 func workerPool16() Bug {
 	return withEngine(Bug{
 		Name:     "worker-pool-16",
-		Category: catSlowClient,
+		Category: spec.CatSlowClient,
 		Defect:   "serves connections with 16 worker goroutines that each keep a connection until it closes and declares no max-conns: the 17th concurrent connection waits until one of the first 16 closes",
 		Models:   "a fixed thread pool with blocking I/O per connection, sized for requests rather than connections",
-		Catches:  []string{"S2", "E7", "E7p", "C1"},
+		Aims:     catches("S2: stall"),
+		Catches:  catches("E7: stall", "E7p: stall", "C1: stall"),
 	}, skeleton(hooks{
 		start: func(s *server) {
 			work := make(chan *net.TCPConn)

@@ -4,6 +4,8 @@ package faulty
 // own, with nothing to keep them in order.
 
 import (
+	"github.com/echospec/echospec/suites/spec"
+
 	"errors"
 	"io"
 	"net"
@@ -15,10 +17,10 @@ import (
 func writeReorder() Bug {
 	return withEngine(Bug{
 		Name:     "write-reorder",
-		Category: catEcho,
+		Category: spec.CatEcho,
 		Defect:   "hands each read's echo to its own writer goroutine (up to 4 in flight) without sequencing them, so pipelined chunks come back out of order",
 		Models:   "offloading writes to goroutines/worker threads per message with no per-connection ordering",
-		Catches:  []string{"E4", "E4p", "E5", "E5p"},
+		Aims:     catches("E4: wrong-byte", "E4p: wrong-byte", "E5: wrong-byte", "E5p: wrong-byte"),
 	}, skeleton(hooks{serve: serveReordering}))
 }
 

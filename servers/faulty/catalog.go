@@ -7,27 +7,35 @@ import (
 	"strings"
 
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/suites/spec"
 )
 
 // Bug is one faulty server of the catalog.
 type Bug struct {
 	// Name is the catalog name, e.g. "short-write-tail".
 	Name string
-	// Category is the suite category (CONTRACT §4) the bug is aimed at.
-	Category string
+	// Category is the suite category the bug belongs to.
+	Category spec.Category
 	// Defect says in one line what is wrong with the server.
 	Defect string
 	// Models names the kind of real engine bug it reproduces.
 	Models string
 	// Profile is what the server declares it does not do (usually none).
 	Profile engine.Profile
-	// Catches are the spec IDs that MUST fail on this server: the
-	// self-test fails when one of them passes.
-	Catches []string
+	// Aims are the specs whose reason to exist is this defect, each with
+	// the failure kind it must fail with: the right reason. The self-test
+	// fails when one of them passes or fails with another kind, and counts
+	// only these when it checks that every spec is aimed at by a faulty
+	// server.
+	Aims []Catch
+	// Catches are other specs that must fail on this server, with their
+	// kinds: incidental catches, asserted like Aims but never counted as
+	// a spec's right reason.
+	Catches []Catch
 	// KnownMisses are specs meant to catch this kind of bug that, as
 	// written, cannot: spec ID → why. They are findings about the suite,
 	// reported in the detection matrix but not asserted; once such a spec
-	// does catch the bug, move it to Catches.
+	// does catch the bug, move it to Aims.
 	KnownMisses map[string]string
 
 	// Engine is the Go faulty server, run by cmd/faultyserver; nil for a
@@ -36,6 +44,56 @@ type Bug struct {
 	// Script is the Python faulty server, a path from the module root;
 	// empty for a Go one.
 	Script string
+}
+
+// Catch is a spec that must fail on a faulty server, and the kind of
+// failure it must fail with.
+type Catch struct {
+	ID   string
+	Kind spec.Kind
+}
+
+func (c Catch) String() string { return c.ID + ": " + string(c.Kind) }
+
+// catches parses declarations "ID: kind" (e.g. "E12: lost"). A malformed
+// one panics: the catalog is code, and its test builds it.
+func catches(decls ...string) []Catch {
+	var out []Catch
+	for _, d := range decls {
+		id, k, ok := strings.Cut(d, ":")
+		if !ok {
+			panic(fmt.Sprintf("faulty catalog: %q: want \"ID: kind\"", d))
+		}
+		kind, err := spec.ParseKind(k)
+		if err != nil {
+			panic(fmt.Sprintf("faulty catalog: %q: %v", d, err))
+		}
+		out = append(out, Catch{ID: strings.TrimSpace(id), Kind: kind})
+	}
+	return out
+}
+
+// Declared is every catch of b, aims first.
+func (b Bug) Declared() []Catch { return append(append([]Catch(nil), b.Aims...), b.Catches...) }
+
+// Declares returns b's declaration for spec id, if it has one.
+func (b Bug) Declares(id string) (Catch, bool) {
+	for _, c := range b.Declared() {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Catch{}, false
+}
+
+// Aimed reports whether spec id is one of b's aims.
+func (b Bug) Aimed(id string) bool {
+	for _, c := range b.Aims {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Go reports whether the bug is a Go engine (run by cmd/faultyserver).
@@ -52,17 +110,6 @@ func (b Bug) Cmdline(faultyserver string) string {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// Suite categories, as labelled by the conformance suite (CONTRACT §4).
-const (
-	catEcho         = "echo"
-	catReset        = "reset"
-	catPartialWrite = "partial-write"
-	catSlowClient   = "slow-client"
-	catHygiene      = "hygiene"
-	catLifecycle    = "lifecycle"
-	catLoad         = "load"
-)
 
 // withEngine gives b its engine, named after it.
 func withEngine(b Bug, e func(b Bug) engine.Engine) Bug {
@@ -83,6 +130,9 @@ func Catalog() []Bug {
 		rstClose(),
 		noCloseOnFIN(),
 		slotLeakOnEmpty(),
+		idleTimeout10s(),
+		bufferShrink(),
+		wordComplete(),
 		// reset
 		panicOnWriteError(),
 		fatalOnIOError(),
@@ -102,12 +152,17 @@ func Catalog() []Bug {
 		unboundedQueue(),
 		noDrain(),
 		busyPoll(),
+		eagainSpin(),
+		flushTimer20ms(),
+		drainUntilEAGAIN(),
 		// hygiene
 		fdLeakOnReset(),
 		threadLeak(),
 		timerLeak(),
 		acceptErrorExits(),
 		acceptSpin(),
+		sessionLeak(),
+		fdLeakOnWriteError(),
 		// lifecycle
 		drainForever(),
 		threadedBlockOnClose(),
@@ -115,19 +170,8 @@ func Catalog() []Bug {
 		connTable512(),
 		refuseOverMax(),
 		maxConnsOffByOne(),
+		poolLeak(),
 	}
-}
-
-// Categories are the suite's categories, in the suite's order.
-var Categories = []string{catEcho, catReset, catPartialWrite, catSlowClient, catHygiene, catLifecycle, catLoad}
-
-func categoryOrder(c string) int {
-	for i, x := range Categories {
-		if x == c {
-			return i
-		}
-	}
-	return len(Categories)
 }
 
 // Lookup returns the faulty server called name, or an error listing the

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/suites/spec"
 )
 
 var specID = regexp.MustCompile(`^[A-Z][0-9]+p?$`)
@@ -23,7 +25,7 @@ func TestCatalog(t *testing.T) {
 	if len(bugs) < 18 {
 		t.Errorf("%d faulty servers, want at least 18", len(bugs))
 	}
-	perCategory := map[string]int{}
+	perCategory := map[spec.Category]int{}
 	python := 0
 	seen := map[string]bool{}
 	for i, b := range bugs {
@@ -31,30 +33,38 @@ func TestCatalog(t *testing.T) {
 			t.Errorf("%s: listed twice", b.Name)
 		}
 		seen[b.Name] = true
-		if i > 0 && categoryOrder(bugs[i-1].Category) > categoryOrder(b.Category) {
+		if i > 0 && spec.CategoryOrder(bugs[i-1].Category) > spec.CategoryOrder(b.Category) {
 			t.Errorf("%s: the catalog goes by category, in the suite's order", b.Name)
 		}
 		perCategory[b.Category]++
-		if !slices.Contains(Categories, b.Category) {
+		if !slices.Contains(spec.Categories, b.Category) {
 			t.Errorf("%s: unknown category %q", b.Name, b.Category)
 		}
 		if b.Defect == "" || b.Models == "" {
 			t.Errorf("%s: needs a defect and the real bug it models", b.Name)
 		}
-		if len(b.Catches) == 0 && len(b.KnownMisses) == 0 {
-			t.Errorf("%s: declares no spec that must catch it, and no known miss", b.Name)
+		if len(b.Aims) == 0 && len(b.KnownMisses) == 0 {
+			t.Errorf("%s: aims at no spec, and has no known miss", b.Name)
+		}
+		ids := map[string]bool{}
+		for _, c := range b.Declared() {
+			if !specID.MatchString(c.ID) {
+				t.Errorf("%s: bad spec ID %q", b.Name, c.ID)
+			}
+			if _, err := spec.ParseKind(string(c.Kind)); err != nil {
+				t.Errorf("%s: %s: %v", b.Name, c.ID, err)
+			}
+			if ids[c.ID] {
+				t.Errorf("%s: %s declared twice", b.Name, c.ID)
+			}
+			ids[c.ID] = true
 		}
 		for id, why := range b.KnownMisses {
-			if !specID.MatchString(id) || why == "" || slices.Contains(b.Catches, id) {
-				t.Errorf("%s: known miss %q needs a spec ID not in Catches, and a reason", b.Name, id)
+			if !specID.MatchString(id) || why == "" || ids[id] {
+				t.Errorf("%s: known miss %q needs a spec ID it does not declare, and a reason", b.Name, id)
 			}
 		}
-		for _, id := range b.Catches {
-			if !specID.MatchString(id) {
-				t.Errorf("%s: bad spec ID %q", b.Name, id)
-			}
-		}
-		if slices.Contains(b.Catches, "C3") && b.Profile.MaxConns == 0 {
+		if _, ok := b.Declares("C3"); ok && b.Profile.MaxConns == 0 {
 			t.Errorf("%s: C3 applies only to a target that declares max-conns", b.Name)
 		}
 		if b.Profile.String() != "" {
@@ -85,7 +95,7 @@ func TestCatalog(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v", b.Name, got.Name, err)
 		}
 	}
-	for _, c := range Categories {
+	for _, c := range spec.Categories {
 		if perCategory[c] < 2 {
 			t.Errorf("category %s has %d faulty servers, want at least 2", c, perCategory[c])
 		}
@@ -138,7 +148,7 @@ func TestSWARUpper(t *testing.T) {
 		got := slices.Clone(in[:n])
 		want := slices.Clone(in[:n])
 		swarUpper(got)
-		engine.Upper(want)
+		want = payload.Expect(want)
 		if !bytes.Equal(got, want) {
 			t.Errorf("swarUpper of %d bytes (no tail) = % x, want % x", n, got, want)
 		}

@@ -37,7 +37,11 @@ func run() int {
 			if !b.Go() {
 				run = "python3 " + b.Script
 			}
-			fmt.Printf("%-22s %-13s catches %-22s %s\n    %s\n", b.Name, b.Category, strings.Join(b.Catches, ","), run, b.Defect)
+			var decl []string
+			for _, c := range b.Declared() {
+				decl = append(decl, c.String())
+			}
+			fmt.Printf("%-22s %-13s %s\n    %s\n    aims at %s; must fail: %s\n", b.Name, b.Category, run, b.Defect, aims(b), strings.Join(decl, ", "))
 			if p := b.Profile; !p.IsZero() {
 				fmt.Printf("    declares: %s\n", p)
 			}
@@ -70,4 +74,15 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+func aims(b faulty.Bug) string {
+	var ids []string
+	for _, c := range b.Aims {
+		ids = append(ids, c.ID)
+	}
+	if len(ids) == 0 {
+		return "nothing (incidental catches only)"
+	}
+	return strings.Join(ids, ", ")
 }
