@@ -26,6 +26,10 @@ const (
 	extraWait = 200 * time.Millisecond
 	// serveSize is the exchange that shows a server still serves.
 	serveSize = 64 * kib
+	// crashGrace is how long a failed spec waits for a dying server to
+	// exit, so that the failure is named a crash (its root cause).
+	crashGrace = 300 * time.Millisecond
+	crashPoll  = 10 * time.Millisecond
 )
 
 // The echo category.
@@ -63,13 +67,24 @@ const (
 
 // The reset category.
 const (
-	resetOtherSize  = 4 * mib  // R1: the other connection's exchange
-	resetHogLimit   = 8 * mib  // R1: the resetting client sends at most this
-	hogStill        = 300 * time.Millisecond
+	resetOtherSize = 4 * mib // R1: the other connection's exchange
+	resetHogLimit  = 8 * mib // R1: the resetting client sends at most this
+	hogStill       = 300 * time.Millisecond
+	// R1's other connection, and R3/R4/W4's: paced, so that it is still
+	// running when the fault strikes.
+	resetOtherChunk = 16 * kib
+	resetOtherPause = 2 * time.Millisecond
+	otherChunk      = 32 * kib
+	otherPause      = time.Millisecond
 	resetUpload     = 16 * mib // R2
 	resetPeerOther  = 2 * mib  // R3, R4: the direct connection's exchange
 	resetPeerSize   = 1 * mib  // R3, R4: the exchange the toxic resets
 	resetPeerAfter  = 50 * time.Millisecond
+	// The reset exchange is paced to outlast the toxic's timeout many
+	// times over: resetPeerSize in resetPeerChunk writes resetPeerPause
+	// apart takes about 300 ms.
+	resetPeerChunk  = 16 * kib
+	resetPeerPause  = resetPeerAfter / 10
 	faultStall      = 3 * time.Second // R3, R4, W4, S5: the faulted exchange's stall time
 	sigpipeClients  = 3               // R5
 	sigpipeFINLimit = 5 * time.Second // R5: how long the FIN may take to be acknowledged
@@ -78,19 +93,31 @@ const (
 
 // The partial-write category.
 const (
-	slicerSize = 32 * kib // W1
+	slicerSize      = 32 * kib // W1
+	slicerAvg       = 7        // bytes per slice, ± slicerVariation
+	slicerVariation = 6
+	slicerDelay     = 20 * time.Microsecond
 	// W2's payload is sized from the host's send-buffer maximum
 	// (tcp_wmem) at run time: tinyBufWmemFactor times it plus
-	// tinyBufExtra, so that the server's send buffer is full and its
-	// writes come back short on any host, autotuning included.
-	tinyBuf           = 2048
-	tinyBufWmemFactor = 2
+	// tinyBufExtra, so that the server's send buffer is full, grown to
+	// its cap by autotuning, with megabytes still to write: its writes
+	// come back short on any host. The client's buffers are w2Buf (the
+	// default is eight times more); it reads tinyRead (all its buffer
+	// holds) every tinyReadPause, so its window is closed most of the
+	// time.
+	tinyBuf           = 2048 // R5's receive buffer: the echo fills it at once
+	w2Buf             = 16 * kib
+	tinyBufWmemFactor = 1
 	tinyBufExtra      = 2 * mib
-	tinyRead          = 1024
+	tinyRead          = 16 * kib
 	tinyReadPause     = 200 * time.Microsecond
-	// tinyWindowClosed is how long the client's receive window must be
-	// seen closed (zero) for W2 to count as having forced short writes.
+	// tinyWindowClosed is how long the client's receive queue must be
+	// seen full (w2Full bytes or more unread: its window nearly closed)
+	// for W2 to count as having forced short writes. w2Full is a quarter
+	// of w2Buf: the kernel doubles SO_RCVBUF and gives about half of it to
+	// data, so the queue holds at most about w2Buf.
 	tinyWindowClosed = 100 * time.Millisecond
+	w2Full           = w2Buf / 4
 	bandwidthKBps    = 8192 // W3: toxiproxy bandwidth each way, KB/s
 	bandwidthSize    = 4 * mib
 	limitDataBytes   = 100_000 // W4
@@ -115,7 +142,8 @@ const (
 	fastSize       = 256 * kib
 	fastRounds     = 4
 	silentStall    = 2 * time.Second // S3
-	latencyMs      = 10              // S4: toxiproxy latency each way, ms
+	silentSize     = 1000
+	latencyMs      = 10 // S4: toxiproxy latency each way, ms
 	latencyJitter  = 5
 	latencySize    = 128 * kib
 	timeoutHeld    = 10 * kib // S5
@@ -134,8 +162,14 @@ const (
 	backpressureGrowth = 64 * mib
 	idleConns          = 1000 // S8, H3
 	idleSettle         = 200 * time.Millisecond
+	idleProbeEvery     = 100 // S8: one idle connection in this many exchanges once
 	idleMeasure        = 2 * time.Second
-	idleCPU            = 0.05 // S8: share of a core
+	idleCPU            = 0.05 // S8: share of a core used
+	// idleSpin is S8's second bound, on the share of the time it could
+	// run that the server did run (probe.SpinShare): on a host so busy
+	// that a spinner gets only a few percent of a core, it still scores
+	// about 1.
+	idleSpin = 0.5
 
 	// stalledCPU bounds S9: the share of a core the server demands
 	// (running or runnable, from schedstat, so a busy host does not
@@ -143,7 +177,7 @@ const (
 	// server blocked in poll demands ~0; one that retries EAGAIN in a
 	// loop demands a whole core.
 	stalledCPU     = 0.30
-	stalledMeasure = 1500 * time.Millisecond
+	stalledMeasure = time.Second
 
 	// S10: the median of latencyRounds small round trips must be within
 	// latencyFactor × the yardstick's median (a goroutine echo server the
@@ -156,11 +190,14 @@ const (
 	latencyFactor = 10
 	latencySlack  = 2 * time.Millisecond
 
-	// S11: one client streams at full speed for fairStream while
-	// fairClients ping-pong; their median round trip is bounded like S1's.
+	// S11: one client streams at full speed, writing and reading, from
+	// fairWarm before fairClients start their ping-pong until they end;
+	// their 90th-percentile round trip is bounded like S1's median (a
+	// server that starves others for a turn of hundreds of milliseconds
+	// now and then hides behind a median).
 	fairClients = 8
 	fairRounds  = 50
-	fairStream  = 2 * time.Second
+	fairWarm    = 200 * time.Millisecond
 	fairChunk   = 64 * kib
 )
 
@@ -178,13 +215,15 @@ const (
 	emfileConns   = 40
 	emfileHold    = time.Second
 	emfileRecover = 5 * time.Second
-	emfileCPU     = 0.5 // H5: share of a core the server may demand while out of fds
+	emfilePoll    = 100 * time.Millisecond
+	emfileSettle  = 100 * time.Millisecond // before measuring H5
+	emfileCPU     = 0.5                    // H5: share of a core the server may demand while out of fds
 
 	// H6: after memWarm connections warm the server's pools, memConns
 	// more, memConc at a time, must leave its RSS within memReturn of the
-	// warm baseline: a leak of 8 KiB or more per connection fails.
-	memWarm   = 500
-	memConns  = 4000
+	// warm baseline: a leak of 16 KiB or more per connection fails.
+	memWarm   = 250
+	memConns  = 2000
 	memConc   = 32
 	memSize   = 4 * kib
 	memReturn = 32 * mib
@@ -192,7 +231,7 @@ const (
 	// H7: writeErrConns connections, writeErrConc at a time, each pushes
 	// until the server stops taking data (its echo is pending), then
 	// resets; the server's fds must come back to the baseline.
-	writeErrConns = 100
+	writeErrConns = 50
 	writeErrConc  = 25
 	writeErrStill = 100 * time.Millisecond
 

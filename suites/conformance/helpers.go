@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -57,18 +59,38 @@ func (s *suite) start(ctx context.Context) *run {
 // the specs that probe the server through /proc: the target's own instance
 // if it is a process, or a spawned one. Where neither exists, the spec is
 // skipped with the reason.
-func (s *suite) startProcess(ctx context.Context) (*run, int) {
+func (s *suite) startProcess(ctx context.Context) (*run, proc) {
 	GinkgoHelper()
 	if !probe.Supported {
 		Skip("process probes need Linux /proc")
 	}
 	r, _ := s.startOwn(ctx)
-	p, ok := r.inst.(target.Process)
+	p, ok := procOf(r.inst)
 	if !ok {
 		Skip(fmt.Sprintf("needs the server's own process, and target %s has none the suite started: "+
 			"run it with ECHOSPEC_TARGET_CMD to include this spec", s.t.Name()))
 	}
-	return r, p.PID()
+	r.holdsConnections(ctx)
+	return r, p
+}
+
+// holdsConnections checks that the process the probes read is the one
+// that serves: a server started through a wrapper that does not exec it
+// (a shell script, docker run) would have the wrapper probed instead, and
+// pass these specs without being tested. Then the spec is skipped, with
+// what to do about it.
+func (r *run) holdsConnections(ctx context.Context) {
+	GinkgoHelper()
+	c := dial(ctx, r.inst.Addr())
+	_, err := verify.Exchange(ctx, c, []byte("who"), verify.Options{})
+	noErr(err, "the connection whose holder is checked")
+	if err := target.VerifyServer(r.inst, c); err != nil {
+		if errors.Is(err, target.ErrNotHeld) {
+			Skip(err.Error())
+		}
+		noErr(kinded(spec.IOError, err), "tell which process holds the connection")
+	}
+	c.Close()
 }
 
 // startOwn starts the server in a process of its own when the target can
@@ -92,6 +114,15 @@ func (s *suite) watch(inst target.Instance) *run {
 	r := &run{s: s, inst: inst}
 	DeferCleanup(func() {
 		alive := inst.Check()
+		if alive == nil && CurrentSpecReport().Failed() {
+			// A server that is dying (a panic's trace being printed, a
+			// signal being delivered) is not dead yet: give it a moment,
+			// so that a crash is named as the root cause.
+			for deadline := time.Now().Add(crashGrace); alive == nil && time.Now().Before(deadline); {
+				time.Sleep(crashPoll)
+				alive = inst.Check()
+			}
+		}
 		if r.exitExpected {
 			alive = nil
 		}
@@ -260,6 +291,8 @@ func kindOf(err error) spec.Kind {
 	}
 	var ne net.Error
 	switch {
+	case errors.Is(err, io.EOF):
+		return spec.EarlyEOF
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return spec.Refused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
@@ -295,26 +328,38 @@ func fail(kind spec.Kind, msg string) {
 	AddReportEntry(spec.KindEntry, string(kind))
 	labels := CurrentSpecReport().Labels()
 	if slices.Contains(labels, spec.XFailLabel) {
-		declared := xfailKind(labels)
-		if declared == kind {
+		declared := xfailKinds(labels)
+		if slices.Contains(declared, kind) {
 			AddReportEntry(spec.ExpectedFailureEntry, kind.Tag()+msg)
 			Skip("expected failure (declared): " + kind.Tag() + msg)
 		}
-		msg += fmt.Sprintf(" (declared as an expected failure of kind %s; this one is %s)", declared, kind)
+		msg += fmt.Sprintf(" (declared as an expected failure of kind %s; this one is %s)", joinKinds(declared), kind)
 	}
 	Fail(kind.Tag() + msg)
 }
 
-// xfailKindPrefix labels a spec with the kind of its expected failure.
+// xfailKindPrefix labels a spec with the kinds of its expected failure,
+// joined by "+" (a label cannot hold "|").
 const xfailKindPrefix = "xfail-kind:"
 
-func xfailKind(labels []string) spec.Kind {
+func xfailKinds(labels []string) []spec.Kind {
+	var ks []spec.Kind
 	for _, l := range labels {
-		if k, ok := strings.CutPrefix(l, xfailKindPrefix); ok {
-			return spec.Kind(k)
+		if v, ok := strings.CutPrefix(l, xfailKindPrefix); ok {
+			for _, k := range strings.Split(v, "+") {
+				ks = append(ks, spec.Kind(k))
+			}
 		}
 	}
-	return ""
+	return ks
+}
+
+func joinKinds(ks []spec.Kind) string {
+	var s []string
+	for _, k := range ks {
+		s = append(s, string(k))
+	}
+	return strings.Join(s, "|")
 }
 
 // expect is a Gomega whose failures go through fail with kind k, for
@@ -401,10 +446,16 @@ func pingPong(ctx context.Context, addr string, n, rounds int, seed uint64) ([]t
 	return slices.Concat(rtts...), nil
 }
 
-func median(ds []time.Duration) time.Duration {
+func median(ds []time.Duration) time.Duration { return quantile(ds, 0.5) }
+
+// p90 is the 90th percentile: starvation that hits one round in ten
+// (a median would hide it).
+func p90(ds []time.Duration) time.Duration { return quantile(ds, 0.9) }
+
+func quantile(ds []time.Duration, q float64) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return s[len(s)/2]
+	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
 // withinBaseline checks a time measured under a fault against the same
@@ -419,10 +470,44 @@ func withinBaseline(base, under time.Duration) error {
 	return nil
 }
 
-// sample probes the server's process group, failing the spec if it cannot.
-func sample(pid int) probe.Sample {
+// proc is the server process the probes read: its process group, or the
+// one process a PID file names outside it.
+type proc struct {
+	pid   int
+	group bool
+}
+
+// procOf is the process of an instance that has one.
+func procOf(inst target.Instance) (proc, bool) {
+	p, ok := inst.(target.Process)
+	if !ok {
+		return proc{}, false
+	}
+	group := true
+	if g, ok := inst.(target.Grouper); ok {
+		group = g.IsGroup()
+	}
+	return proc{pid: p.PID(), group: group}, true
+}
+
+// pids lists the processes the probes read.
+func (p proc) pids() []int {
+	if p.group {
+		return probe.Pids(p.pid)
+	}
+	return []int{p.pid}
+}
+
+// sample probes the server's processes, failing the spec if it cannot.
+func sample(p proc) probe.Sample {
 	GinkgoHelper()
-	s, err := probe.Group(pid)
+	var s probe.Sample
+	var err error
+	if p.group {
+		s, err = probe.Group(p.pid)
+	} else {
+		s, err = probe.Processes(p.pid)
+	}
 	noErr(kinded(spec.Crash, err), "probe the server process")
 	return s
 }
@@ -430,7 +515,7 @@ func sample(pid int) probe.Sample {
 // settlesTo waits up to settle for a probed count to come back to at most
 // base+slack, and fails with kind, both numbers and the time waited if it
 // does not.
-func settlesTo(ctx context.Context, pid int, kind spec.Kind, what string, get func(probe.Sample) int, base, slack int, when string) {
+func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get func(probe.Sample) int, base, slack int, when string) {
 	GinkgoHelper()
 	t0 := time.Now()
 	var last int
@@ -444,15 +529,16 @@ func settlesTo(ctx context.Context, pid int, kind spec.Kind, what string, get fu
 	AddReportEntry(what, fmt.Sprintf("%d before, %d after (%s)", base, last, when))
 }
 
-// demand measures the share of a core the server's process group demands
-// (running or runnable) over d: a spinning server scores near 1 whatever
-// else the host is doing.
-func demand(ctx context.Context, pid int, d time.Duration) (float64, probe.Sample, probe.Sample) {
+// spinning measures, over d, how much of the time it could have run the
+// server's process group did run (probe.SpinShare): a spinning server
+// scores about 1 per spinning thread whatever else the host is doing, a
+// server blocked waiting for work about 0.
+func spinning(ctx context.Context, pid proc, d time.Duration) (float64, probe.Sample, probe.Sample) {
 	GinkgoHelper()
 	before := sample(pid)
 	idle(ctx, d)
 	after := sample(pid)
-	return probe.DemandShare(before, after), before, after
+	return probe.SpinShare(before, after), before, after
 }
 
 // oneShot makes one connection with a one-byte exchange.
@@ -494,8 +580,7 @@ func reportDurations(name string, ds []time.Duration) {
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	q := func(f float64) time.Duration { return s[min(len(s)-1, int(f*float64(len(s))))] }
-	AddReportEntry(name, fmt.Sprintf("n=%d p50=%v p99=%v max=%v", len(s), q(0.5), q(0.99), s[len(s)-1]))
+	AddReportEntry(name, fmt.Sprintf("n=%d p50=%v p99=%v max=%v", len(s), quantile(s, 0.5), quantile(s, 0.99), s[len(s)-1]))
 }
 
 func reportThroughput(st verify.Stats) {
@@ -537,4 +622,61 @@ func (p path) label() Labels {
 		return Label(spec.ProxyLabel)
 	}
 	return Label(spec.DirectLabel)
+}
+
+// stream writes fairChunk-sized chunks to c as fast as it takes them and
+// reads the echo as fast as it comes, until the returned stop is called;
+// stop returns the bytes echoed and the first error other than the stop.
+func stream(ctx context.Context, c *net.TCPConn) (stop func() (int64, error), echoed *atomic.Int64) {
+	echoed = new(atomic.Int64)
+	halt := make(chan struct{})
+	var wg sync.WaitGroup
+	var werr, rerr error
+	chunk := payload.Text(fairChunk)
+	wg.Go(func() {
+		for {
+			select {
+			case <-halt:
+				return
+			case <-ctx.Done():
+				return
+			default:
+			}
+			c.SetWriteDeadline(time.Now().Add(faultStall))
+			if _, err := c.Write(chunk); err != nil {
+				select {
+				case <-halt:
+				default:
+					werr = err
+				}
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		buf := make([]byte, fairChunk)
+		for {
+			c.SetReadDeadline(time.Now().Add(faultStall))
+			n, err := c.Read(buf)
+			echoed.Add(int64(n))
+			if err != nil {
+				select {
+				case <-halt:
+				default:
+					rerr = err
+				}
+				return
+			}
+		}
+	})
+	return func() (int64, error) {
+		close(halt)
+		c.SetDeadline(time.Now()) // unblock both sides
+		wg.Wait()
+		err := errors.Join(werr, rerr)
+		if errors.Is(err, io.EOF) {
+			err = kinded(spec.EarlyEOF, err)
+		}
+		return echoed.Load(), err
+	}, echoed
 }

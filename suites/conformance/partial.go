@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -9,46 +10,59 @@ import (
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/suites/spec"
 )
 
 // partialSpecs is the partial-write category: data that arrives in
 // fragments, and a client whose window forces the server's writes short.
 // Not one byte may be lost, duplicated or reordered.
 func (s *suite) partialSpecs() {
-	Describe("partial-write", Label(CatPartialWrite), func() {
-		s.it("W1", CatPartialWrite, Must, 30*time.Second, "toxiproxy slicer in both directions: the server reads and writes in tiny fragments, and the echo is exact", func(ctx SpecContext) {
+	Describe("partial-write", Label(string(spec.CatPartialWrite)), func() {
+		s.it("W1", func(ctx SpecContext) {
 			r := s.start(ctx)
-			c := dial(ctx, r.proxy(toxi.Slicer(toxi.Upstream, 7, 6, 20), toxi.Slicer(toxi.Downstream, 7, 6, 20)))
-			_, err := verify.Exchange(ctx, c, payload.Random(32<<10, 21), verify.Options{ExtraWait: extraWait})
+			c := dial(ctx, r.proxy(toxi.Slicer(toxi.Upstream, slicerAvg, slicerVariation, slicerDelay), toxi.Slicer(toxi.Downstream, slicerAvg, slicerVariation, slicerDelay)))
+			_, err := verify.Exchange(ctx, c, payload.Random(slicerSize, 21), verify.Options{ExtraWait: extraWait})
 			noErr(err, "")
 		})
 
-		s.it("W2", CatPartialWrite, Must, 30*time.Second, "a client with a tiny receive buffer that reads slowly while it keeps sending gets every byte exactly once, in order (the server's writes come back short or EAGAIN)", func(ctx SpecContext) {
+		s.it("W2", func(ctx SpecContext) {
 			r := s.start(ctx)
-			c, err := sock.DialBuffers(ctx, r.inst.Addr(), 2048, 2048)
-			noErr(err, "")
+			wmem, err := sock.SendBufferMax()
+			noErr(kinded(spec.IOError, err), "")
+			n := tinyBufWmemFactor*wmem + tinyBufExtra
+			c, err := sock.DialBuffers(ctx, r.inst.Addr(), w2Buf, w2Buf)
+			noErr(kinded(spec.Refused, err), "")
 			DeferCleanup(func() { c.Close() })
-			_, err = verify.Exchange(ctx, c, payload.Random(2<<20, 22), verify.Options{
-				ReadSize: 1024, ReadPause: 200 * time.Microsecond, ExtraWait: extraWait})
+			w := sock.WatchWindow(c, w2Full)
+			_, err = verify.Exchange(ctx, c, payload.Random(n, 22), verify.Options{
+				ReadSize: tinyRead, ReadPause: tinyReadPause, ExtraWait: extraWait})
+			closed, werr := w.Stop()
+			AddReportEntry("short writes forced", fmt.Sprintf("%s (%d × tcp_wmem max %s + %s); the client's receive window was closed for %v of the exchange",
+				size(n), tinyBufWmemFactor, size(wmem), size(tinyBufExtra), closed.Round(time.Millisecond)))
 			noErr(err, "")
+			noErr(kinded(spec.NoFault, werr), "")
+			if closed < tinyWindowClosed {
+				fail(spec.NoFault, fmt.Sprintf("the client's receive window was closed for only %v (want at least %v): the server's writes were never forced short",
+					closed.Round(time.Millisecond), tinyWindowClosed))
+			}
 		})
 
-		s.it("W3", CatPartialWrite, Must, 30*time.Second, "toxiproxy bandwidth (8 MB/s each way) with a 4 MiB payload: the echo is exact", func(ctx SpecContext) {
+		s.it("W3", func(ctx SpecContext) {
 			r := s.start(ctx)
-			c := dial(ctx, r.proxy(toxi.Bandwidth(toxi.Upstream, 8192), toxi.Bandwidth(toxi.Downstream, 8192)))
-			st, err := verify.Exchange(ctx, c, payload.Random(4<<20, 23), verify.Options{ExtraWait: extraWait})
+			c := dial(ctx, r.proxy(toxi.Bandwidth(toxi.Upstream, bandwidthKBps), toxi.Bandwidth(toxi.Downstream, bandwidthKBps)))
+			st, err := verify.Exchange(ctx, c, payload.Random(bandwidthSize, 23), verify.Options{ExtraWait: extraWait})
 			noErr(err, "")
 			reportThroughput(st)
 		})
 
-		s.it("W4", CatPartialWrite, Must, 30*time.Second, "toxiproxy limit_data cuts a connection mid-stream: the server survives and another connection's exchange is unaffected", func(ctx SpecContext) {
+		s.it("W4", func(ctx SpecContext) {
 			r := s.start(ctx)
-			other := r.background(ctx, "a direct connection's exchange during the cut", payload.Random(2<<20, 24),
-				verify.Options{Chunks: func(int) int { return 32 << 10 }, Pause: func(int) time.Duration { return time.Millisecond }})
-			c := dial(ctx, r.proxy(toxi.LimitData(toxi.Upstream, 100_000)))
-			_, err := verify.Exchange(ctx, c, payload.Random(1<<20, 25), verify.Options{Stall: 3 * time.Second})
+			other := r.background(ctx, "a direct connection's exchange during the cut", payload.Random(resetPeerOther, 24),
+				verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})
+			c := dial(ctx, r.proxy(toxi.LimitData(toxi.Upstream, limitDataBytes)))
+			_, err := verify.Exchange(ctx, c, payload.Random(limitDataSize, 25), verify.Options{Stall: faultStall})
 			if err == nil {
-				fail("the limit_data toxic did not cut the connection: the fault was not injected")
+				fail(spec.NoFault, "the limit_data toxic did not cut the connection: the fault was not injected")
 			}
 			noErr(other(), "")
 			r.serves(ctx, "after a connection was cut mid-stream")

@@ -1,7 +1,7 @@
 package conformance
 
 import (
-	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -11,98 +11,93 @@ import (
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/suites/spec"
 )
 
 // resetSpecs is the reset category: peers that vanish with an RST or a
 // close while the server still has work for them. The server must survive,
 // keep every other connection whole, and serve new ones.
 func (s *suite) resetSpecs() {
-	Describe("reset", Label(CatReset), func() {
-		s.it("R1", CatReset, Must, 30*time.Second, "a client that resets while the server has echo pending for it disturbs no other connection, and new connections are served", func(ctx SpecContext) {
+	Describe("reset", Label(string(spec.CatReset)), func() {
+		s.it("R1", func(ctx SpecContext) {
 			r := s.start(ctx)
-			other := r.background(ctx, "the other connection's 4 MiB exchange", payload.Random(4<<20, 11),
-				verify.Options{Chunks: func(int) int { return 16 << 10 }, Pause: func(int) time.Duration { return 2 * time.Millisecond }})
+			other := r.background(ctx, "the other connection's exchange", payload.Random(resetOtherSize, 11),
+				verify.Options{Chunks: func(int) int { return resetOtherChunk }, Pause: func(int) time.Duration { return resetOtherPause }})
 			victim := dial(ctx, r.inst.Addr())
-			_, err := sock.Hog(ctx, victim, 8<<20, 300*time.Millisecond)
+			By("a client pushes without reading, then resets")
+			_, err := sock.Hog(ctx, victim, resetHogLimit, hogStill)
 			noErr(err, "the resetting client's upload")
 			noErr(sock.Reset(victim), "")
 			noErr(other(), "")
 			r.serves(ctx, "after a client reset with echo pending")
 		})
 
-		s.it("R2", CatReset, Must, 30*time.Second, "a reset in the middle of a 16 MiB upload leaves the server serving", func(ctx SpecContext) {
+		s.it("R2", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.inst.Addr())
 			go func() { // keep the echo flowing, so the server is busy with this connection
-				c.SetReadDeadline(time.Now().Add(20 * time.Second))
+				c.SetReadDeadline(time.Now().Add(standard))
 				io.Copy(io.Discard, c)
 			}()
-			p := payload.Random(16<<20, 12)
-			c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			_, err := c.Write(p[:8<<20])
-			noErr(err, "the first 8 MiB of the upload")
+			p := payload.Random(resetUpload, 12)
+			c.SetWriteDeadline(time.Now().Add(faultStall * 3))
+			_, err := c.Write(p[:resetUpload/2])
+			noErr(err, "the first half of the upload")
 			noErr(sock.Reset(c), "")
-			r.serves(ctx, "after a reset in the middle of a 16 MiB upload")
+			r.serves(ctx, fmt.Sprintf("after a reset in the middle of a %s upload", size(resetUpload)))
 		})
 
-		for i, stream := range []string{toxi.Upstream, toxi.Downstream} {
-			id := []string{"R3", "R4"}[i]
-			s.it(id, CatReset, Must, 30*time.Second, "toxiproxy reset_peer on the "+stream+" path: the reset connection may fail, the server survives, another connection is unaffected", func(ctx SpecContext) {
-				r := s.start(ctx)
-				other := r.background(ctx, "a direct connection's exchange during the reset", payload.Random(2<<20, 13),
-					verify.Options{Chunks: func(int) int { return 32 << 10 }, Pause: func(int) time.Duration { return time.Millisecond }})
-				c := dial(ctx, r.proxy(toxi.ResetPeer(stream, 50)))
-				_, err := verify.Exchange(ctx, c, payload.Random(1<<20, 14), verify.Options{Stall: 3 * time.Second})
-				if err == nil {
-					AddReportEntry("note", "the reset_peer toxic let the exchange finish before it fired")
-				}
-				noErr(other(), "")
-				r.serves(ctx, "after a reset_peer "+stream)
-			})
-		}
-
-		s.it("R5", CatReset, Must, 30*time.Second, "a client that sends FIN and closes without reading, while the server still writes to it, does not kill the server (EPIPE, no SIGPIPE death)", func(ctx SpecContext) {
+		DescribeTable("reset_peer", func(ctx SpecContext, id string, stream toxi.Direction) {
+			s.declared(id)
 			r := s.start(ctx)
-			for i := range 3 {
-				c := dial(ctx, r.inst.Addr())
-				_, err := sock.Hog(ctx, c, 8<<20, 200*time.Millisecond)
-				noErr(err, "upload %d", i+1)
-				noErr(c.CloseWrite(), "")
-				c.Close() // unread echo in our buffer: the kernel answers the server's writes with RST
+			other := r.background(ctx, "a direct connection's exchange during the reset", payload.Random(resetPeerOther, 13),
+				verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})
+			c := dial(ctx, r.proxy(toxi.ResetPeer(stream, resetPeerAfter)))
+			// Paced so that it outlasts the toxic's timeout many times over.
+			_, err := verify.Exchange(ctx, c, payload.Random(resetPeerSize, 14), verify.Options{Stall: faultStall,
+				Chunks: func(int) int { return resetPeerChunk }, Pause: func(int) time.Duration { return resetPeerPause }})
+			if err == nil {
+				fail(spec.NoFault, fmt.Sprintf("the reset_peer toxic (%s, after %v) did not reset the connection: the exchange of %s finished, so the fault was not injected",
+					stream, resetPeerAfter, size(resetPeerSize)))
 			}
-			r.serves(ctx, "after three clients closed on a writing server")
+			AddReportEntry("the reset connection", err.Error())
+			noErr(other(), "")
+			r.serves(ctx, "after a reset_peer "+string(stream))
+		},
+			s.entry("R3", toxi.Upstream),
+			s.entry("R4", toxi.Downstream),
+		)
+
+		s.it("R5", func(ctx SpecContext) {
+			r := s.start(ctx)
+			for i := range sigpipeClients {
+				By(fmt.Sprintf("client %d: FIN while the server has echo pending, then close with unread echo", i+1))
+				c, err := sock.DialBuffers(ctx, r.inst.Addr(), tinyBuf, 0)
+				noErr(kinded(spec.Refused, err), "")
+				DeferCleanup(func() { c.Close() })
+				st, err := sock.FINWhilePending(ctx, c, backpressurePush, sigpipeFINLimit)
+				noErr(kinded(spec.NoFault, err), "client %d of %d", i+1, sigpipeClients)
+				ended := ""
+				if st.PeerEnded {
+					ended = " (the server closed the connection at once: it had no write left to fail)"
+				}
+				AddReportEntry(fmt.Sprintf("client %d", i+1), fmt.Sprintf("%d bytes acknowledged; the server's window %d → %d bytes; FIN acknowledged after %v%s",
+					st.Sent, st.PeakWnd, st.StopWnd, st.FINAfter.Round(time.Microsecond), ended))
+				c.Close() // unread echo in our buffer: RST, to a server in CLOSE_WAIT, whose next write meets EPIPE
+				noErr(kinded(spec.Crash, r.inst.Check()), "after client %d closed", i+1)
+			}
+			r.serves(ctx, fmt.Sprintf("after %d clients closed on a writing server", sigpipeClients))
 		})
 
-		s.it("R6", CatReset, Must, 60*time.Second, "after a storm of 1,000 connect-then-reset cycles the server still echoes, and a connection open through the storm is intact", func(ctx SpecContext) {
+		s.it("R6", func(ctx SpecContext) {
 			r := s.start(ctx)
 			keep := dial(ctx, r.inst.Addr())
 			_, err := verify.Exchange(ctx, keep, []byte("before the storm"), verify.Options{})
 			noErr(err, "before the storm")
-			noErr(sock.ResetStorm(ctx, r.inst.Addr(), 1000), "")
-			_, err = verify.Exchange(ctx, keep, payload.Random(64<<10, 15), verify.Options{ExtraWait: extraWait})
+			noErr(kinded(spec.Refused, sock.ResetStorm(ctx, r.inst.Addr(), stormResets)), "")
+			_, err = verify.Exchange(ctx, keep, payload.Random(serveSize, 15), verify.Options{ExtraWait: extraWait})
 			noErr(err, "the connection kept open through the storm")
-			r.serves(ctx, "after 1,000 resets")
+			r.serves(ctx, fmt.Sprintf("after %s resets", count(stormResets)))
 		})
 	})
-}
-
-// serves checks that a new direct connection gets an exact echo.
-func (r *run) serves(ctx context.Context, when string) {
-	GinkgoHelper()
-	c := dial(ctx, r.inst.Addr())
-	_, err := verify.Exchange(ctx, c, payload.Random(64<<10, 99), verify.Options{ExtraWait: extraWait})
-	noErr(err, "%s, a new connection's echo", when)
-}
-
-// background runs an exchange on a new direct connection while the spec
-// goes on; the returned func waits for it and returns its error, named.
-func (r *run) background(ctx context.Context, what string, p []byte, o verify.Options) func() error {
-	GinkgoHelper()
-	c := dial(ctx, r.inst.Addr())
-	done := make(chan error, 1)
-	go func() {
-		_, err := verify.Exchange(ctx, c, p, o)
-		done <- verify.Describe(err, "%s", what)
-	}()
-	return func() error { return <-done }
 }

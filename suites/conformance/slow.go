@@ -1,10 +1,7 @@
 package conformance
 
 import (
-	"context"
 	"fmt"
-	"net"
-	"slices"
 	"sync"
 	"time"
 
@@ -16,33 +13,27 @@ import (
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
-)
-
-// Bounds for the timing specs: generous, relative to a baseline measured in
-// the same spec, so a busy machine does not cry wolf while a stalled
-// server cannot pass.
-const (
-	slowdownFactor = 10
-	slowdownSlack  = 100 * time.Millisecond
+	"github.com/echospec/echospec/servers/goroutine"
+	"github.com/echospec/echospec/suites/spec"
 )
 
 // slowSpecs is the slow-client category: clients that do not read, send a
 // byte at a time, sit idle, or come through a slow or stuck network. None
 // may stall, corrupt or slow down the others beyond a generous bound.
 func (s *suite) slowSpecs() {
-	Describe("slow-client", Label(CatSlowClient), func() {
-		s.it("S1", CatSlowClient, Must, 60*time.Second, "a client that keeps sending and never reads does not stall 32 ping-pong clients: their median round trip stays within 10x (+100ms) of the baseline measured without it", func(ctx SpecContext) {
+	Describe("slow-client", Label(string(spec.CatSlowClient)), func() {
+		s.it("S1", func(ctx SpecContext) {
 			r := s.start(ctx)
-			n := r.fit(32, 1, "ping-pong clients")
+			n := r.fit(pingClients, 1, "ping-pong clients")
 			exp := gmeasure.NewExperiment("S1 round trips")
 			AddReportEntry(exp.Name, exp)
-			base, err := pingPong(ctx, r.inst.Addr(), n, 20, 31)
+			base, err := pingPong(ctx, r.inst.Addr(), n, pingRounds, 31)
 			noErr(err, "baseline, before the non-reading client")
 			hog := dial(ctx, r.inst.Addr())
-			sent, err := sock.Hog(ctx, hog, 64<<20, 300*time.Millisecond)
+			sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
 			noErr(err, "the non-reading client")
 			AddReportEntry("non-reading client", fmt.Sprintf("the server took %d bytes from it before it stopped reading", sent))
-			under, err := pingPong(ctx, r.inst.Addr(), n, 20, 32)
+			under, err := pingPong(ctx, r.inst.Addr(), n, pingRounds, 32)
 			noErr(err, "ping-pong beside a client that never reads (it had sent %d bytes)", sent)
 			for _, d := range base {
 				exp.RecordDuration("baseline", d)
@@ -53,190 +44,184 @@ func (s *suite) slowSpecs() {
 			noErr(withinBaseline(median(base), median(under)), "median round trip of %d clients beside a non-reading client", n)
 		})
 
-		s.it("S2", CatSlowClient, Must, 60*time.Second, "100 byte-at-a-time senders (one byte every 50 ms) each get an exact echo while a fast client's 256 KiB exchanges stay within 10x (+100ms) of the baseline", func(ctx SpecContext) {
-			r := s.start(ctx)
-			n := r.fit(100, 1, "byte-at-a-time senders")
-			big := payload.Random(256<<10, 33)
-			fast := dial(ctx, r.inst.Addr())
-			st, err := verify.Exchange(ctx, fast, big, verify.Options{})
-			noErr(err, "baseline fast exchange")
-			base := st.Elapsed
-			conns := dialAll(ctx, r.inst.Addr(), n)
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i, c := range conns {
-				wg.Go(func() {
-					msg := payload.Random(40, uint64(3300+i))
-					errs[i] = sock.Trickle(ctx, c, msg, payload.Expect(msg), 50*time.Millisecond, 5*time.Second)
-				})
-			}
-			var worst time.Duration
-			for i := range 4 {
-				st, err := verify.Exchange(ctx, fast, big, verify.Options{})
-				noErr(err, "fast exchange %d of 4 beside %d trickling senders", i+1, n)
-				worst = max(worst, st.Elapsed)
-			}
-			wg.Wait()
-			noErr(firstErrors(errs, "trickling sender"), "")
-			AddReportEntry("fast exchange", fmt.Sprintf("baseline %v, slowest beside trickling senders %v", base, worst))
-			noErr(withinBaseline(base, worst), "a fast client's 256 KiB exchange beside %d trickling senders", n)
-		})
-
-		s.it("S3", CatSlowClient, Must, 20*time.Second, "one connection open and silent does not stall a second one: its echo comes within 2 s", func(ctx SpecContext) {
+		s.it("S3", func(ctx SpecContext) {
 			r := s.start(ctx)
 			silent := dial(ctx, r.inst.Addr())
 			second := dial(ctx, r.inst.Addr())
-			_, err := verify.Exchange(ctx, second, payload.Text(1000), verify.Options{Stall: 2 * time.Second, ExtraWait: extraWait})
+			_, err := verify.Exchange(ctx, second, payload.Text(silentSize), verify.Options{Stall: silentStall, ExtraWait: extraWait})
 			noErr(err, "the second connection, beside a silent one")
 			_, err = verify.Exchange(ctx, silent, []byte("finally"), verify.Options{})
 			noErr(err, "the silent connection, when it speaks at last")
 		})
 
-		s.it("S4", CatSlowClient, Must, 30*time.Second, "through toxiproxy latency with jitter (10 ± 5 ms each way) the echo is exact", func(ctx SpecContext) {
+		s.it("S4", func(ctx SpecContext) {
 			r := s.start(ctx)
-			c := dial(ctx, r.proxy(toxi.Latency(toxi.Upstream, 10, 5), toxi.Latency(toxi.Downstream, 10, 5)))
-			_, err := verify.Exchange(ctx, c, payload.Random(128<<10, 34), verify.Options{Chunks: func(i int) int { return 1 + (i*997)%4096 }, ExtraWait: extraWait})
+			c := dial(ctx, r.proxy(toxi.Latency(toxi.Upstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond), toxi.Latency(toxi.Downstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond)))
+			_, err := verify.Exchange(ctx, c, payload.Random(latencySize, 34), verify.Options{Chunks: func(i int) int { return 1 + (i*997)%4096 }, ExtraWait: extraWait})
 			noErr(err, "")
 		})
 
-		s.it("S5", CatSlowClient, Must, 30*time.Second, "connections stuck behind toxiproxy timeout (held, then closed) do not stop the server serving others", func(ctx SpecContext) {
+		s.it("S5", func(ctx SpecContext) {
 			r := s.start(ctx)
 			held := dial(ctx, r.proxy(toxi.Timeout(toxi.Upstream, 0)))
-			_, err := held.Write(payload.Text(10 << 10))
+			_, err := held.Write(payload.Text(timeoutHeld))
 			noErr(err, "write into the held connection")
 			r.serves(ctx, "while a connection is held by a timeout toxic")
-			closing := dial(ctx, r.proxy(toxi.Timeout(toxi.Downstream, 300)))
-			_, err = verify.Exchange(ctx, closing, payload.Text(1<<20), verify.Options{Stall: 3 * time.Second})
+			closing := dial(ctx, r.proxy(toxi.Timeout(toxi.Downstream, timeoutCloseMs*time.Millisecond)))
+			_, err = verify.Exchange(ctx, closing, payload.Text(timeoutSize), verify.Options{Stall: faultStall})
 			if err == nil {
-				fail("the timeout toxic did not cut the connection: the fault was not injected")
+				fail(spec.NoFault, "the timeout toxic did not cut the connection: the fault was not injected")
 			}
 			r.serves(ctx, "after a timeout toxic closed a connection")
 		})
 
-		s.it("S6", CatSlowClient, Must, 30*time.Second, "a connection whose close is delayed by toxiproxy slow_close does not stop the server serving others", func(ctx SpecContext) {
+		s.it("S6", func(ctx SpecContext) {
 			r := s.start(ctx)
-			c := dial(ctx, r.proxy(toxi.SlowClose(toxi.Upstream, 2000)))
-			_, err := verify.Exchange(ctx, c, payload.Text(8<<10), verify.Options{})
+			c := dial(ctx, r.proxy(toxi.SlowClose(toxi.Upstream, slowCloseHold)))
+			_, err := verify.Exchange(ctx, c, payload.Text(slowCloseSize), verify.Options{})
 			noErr(err, "the exchange before the slow close")
 			c.Close()
-			r.serves(ctx, "while a close is held back 2 s")
-		})
-
-		s.it("S7", CatSlowClient, Should, 60*time.Second, "backpressure: a client pushing up to 256 MiB without reading grows the server's memory by less than 64 MiB, because the server stops reading from it", func(ctx SpecContext) {
-			r, pid := s.startProcess(ctx)
-			before := sample(pid)
-			hog := dial(ctx, r.inst.Addr())
-			sent, err := sock.Hog(ctx, hog, 256<<20, time.Second)
-			noErr(err, "the non-reading client")
-			after := sample(pid)
-			growth := after.RSS - before.RSS
-			AddReportEntry("backpressure", fmt.Sprintf("the server took %.1f MiB from a client that never reads; RSS %.1f → %.1f MiB (%+.1f MiB)",
-				mib(sent), mib(before.RSS), mib(after.RSS), mib(growth)))
-			if growth >= 64<<20 {
-				fail(fmt.Sprintf("server memory grew by %.1f MiB (limit 64 MiB) while a client that never reads pushed %.1f MiB: RSS %.1f → %.1f MiB; it buffers output without bound",
-					mib(growth), mib(sent), mib(before.RSS), mib(after.RSS)))
+			t0 := time.Now()
+			r.servesWithin(ctx, slowCloseServe, fmt.Sprintf("while a close is held back %v", slowCloseHold))
+			if held := time.Since(t0); held >= slowCloseHold {
+				fail(spec.NoFault, fmt.Sprintf("the check took %v, longer than the close is held (%v): it did not run while the close was held", held.Round(time.Millisecond), slowCloseHold))
 			}
 		})
 
-		s.it("S8", CatSlowClient, Should, 60*time.Second, "idle cost: with 1,000 idle connections the server uses under 5% of a core over 2 s", func(ctx SpecContext) {
-			r, pid := s.startProcess(ctx)
-			n := r.fit(1000, 0, "idle connections")
-			for i, c := range dialAll(ctx, r.inst.Addr(), n) {
-				if i%100 == 0 { // make sure the server has really taken them on
-					_, err := verify.Exchange(ctx, c, []byte("x"), verify.Options{})
-					noErr(err, "idle connection %d", i+1)
-				}
-			}
-			idle(ctx, 200*time.Millisecond) // let the accepts settle
-			before := sample(pid)
-			idle(ctx, 2*time.Second)
-			after := sample(pid)
-			share := probe.CPUShare(before, after)
-			AddReportEntry("idle CPU", fmt.Sprintf("%.1f%% of a core over %v with %d idle connections", 100*share, after.At.Sub(before.At).Round(time.Millisecond), n))
-			busy := share >= 0.05
-			switch {
-			case busy && r.profile().BusyIdle:
-				deviation("busy-idle: %.1f%% of a core while idle (limit 5%%)", 100*share)
-			case !busy && r.profile().BusyIdle:
-				AddReportEntry(NotObservedEntry, fmt.Sprintf("busy-idle declared, but the server used only %.1f%% of a core while idle", 100*share))
-			case busy:
-				fail(fmt.Sprintf("idle server used %.1f%% of a core over %v with %d idle connections (limit 5%%; CPU %v → %v): it spins while idle",
-					100*share, after.At.Sub(before.At).Round(time.Millisecond), n, before.CPU, after.CPU))
-			}
-		})
 	})
 }
 
-// fit scales a number of concurrent connections to the target's declared
-// max-conns (keeping `reserve` places for the spec's other connections),
-// recording the deviation when it has to.
-func (r *run) fit(want, reserve int, what string) int {
-	m := r.profile().MaxConns
-	if m == 0 || want+reserve <= m {
-		return want
-	}
-	got := max(1, m-reserve)
-	deviation("max-conns=%d: %d %s instead of %d", m, got, what, want)
-	return got
-}
-
-// pingPong runs n connections at once, each doing rounds round trips of
-// small random messages, and returns every round-trip time.
-func pingPong(ctx context.Context, addr string, n, rounds int, seed uint64) ([]time.Duration, error) {
-	conns := make([]net.Conn, n)
-	for i := range conns {
-		c, err := dialErr(ctx, addr)
-		if err != nil {
-			return nil, err
+// slowLong are the slow-client specs of the long-running group (long.go).
+func (s *suite) slowLong() {
+	s.it("S2", func(ctx SpecContext) {
+		r := s.start(ctx)
+		n := r.fit(tricklers, 1, "byte-at-a-time senders")
+		big := payload.Random(fastSize, 33)
+		fast := dial(ctx, r.inst.Addr())
+		st, err := verify.Exchange(ctx, fast, big, verify.Options{})
+		noErr(err, "baseline fast exchange")
+		base := st.Elapsed
+		conns := dialAll(ctx, r.inst.Addr(), n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i, c := range conns {
+			wg.Go(func() {
+				msg := payload.Random(trickleSize, uint64(3300+i))
+				errs[i] = sock.Trickle(ctx, c, msg, payload.Expect(msg), trickleEvery, trickleStall)
+			})
 		}
-		defer c.Close()
-		conns[i] = c
-	}
-	rtts := make([][]time.Duration, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i, c := range conns {
-		wg.Go(func() {
-			for j := range rounds {
-				st, err := verify.Exchange(ctx, c, payload.Random(64, seed+uint64(i*rounds+j)), verify.Options{})
-				if err != nil {
-					errs[i] = verify.Describe(err, "round trip %d", j+1)
-					return
-				}
-				rtts[i] = append(rtts[i], st.Elapsed)
+		var worst time.Duration
+		for i := range fastRounds {
+			st, err := verify.Exchange(ctx, fast, big, verify.Options{})
+			noErr(err, "fast exchange %d of %d beside %d trickling senders", i+1, fastRounds, n)
+			worst = max(worst, st.Elapsed)
+		}
+		wg.Wait()
+		noErr(firstErrors(errs, "trickling sender"), "")
+		AddReportEntry("fast exchange", fmt.Sprintf("baseline %v, slowest beside trickling senders %v", base, worst))
+		noErr(withinBaseline(base, worst), "a fast client's 256 KiB exchange beside %d trickling senders", n)
+	})
+	s.it("S7", func(ctx SpecContext) {
+		r, pid := s.startProcess(ctx)
+		before := sample(pid)
+		hog := dial(ctx, r.inst.Addr())
+		sent, err := sock.Hog(ctx, hog, backpressurePush, backpressureStill)
+		noErr(err, "the non-reading client")
+		after := sample(pid)
+		growth := after.RSS - before.RSS
+		AddReportEntry("backpressure", fmt.Sprintf("the server took %.1f MiB from a client that never reads; RSS %.1f → %.1f MiB (%+.1f MiB, limit %s)",
+			inMiB(sent), inMiB(before.RSS), inMiB(after.RSS), inMiB(growth), size(backpressureGrowth)))
+		if growth >= backpressureGrowth {
+			fail(spec.MemoryGrowth, fmt.Sprintf("server memory grew by %.1f MiB (limit %s) while a client that never reads pushed %.1f MiB: RSS %.1f → %.1f MiB; it buffers output without bound",
+				inMiB(growth), size(backpressureGrowth), inMiB(sent), inMiB(before.RSS), inMiB(after.RSS)))
+		}
+	})
+	s.it("S8", func(ctx SpecContext) {
+		r, pid := s.startProcess(ctx)
+		n := r.fit(idleConns, 0, "idle connections")
+		for i, c := range dialAll(ctx, r.inst.Addr(), n) {
+			if i%idleProbeEvery == 0 { // make sure the server has really taken them on
+				_, err := verify.Exchange(ctx, c, []byte("x"), verify.Options{})
+				noErr(err, "idle connection %d", i+1)
 			}
-		})
-	}
-	wg.Wait()
-	if err := firstErrors(errs, "ping-pong client"); err != nil {
-		return nil, err
-	}
-	return slices.Concat(rtts...), nil
+		}
+		idle(ctx, idleSettle) // let the accepts settle
+		before := sample(pid)
+		idle(ctx, idleMeasure)
+		after := sample(pid)
+		share, spin := probe.CPUShare(before, after), probe.SpinShare(before, after)
+		AddReportEntry("idle CPU", fmt.Sprintf("%.1f%% of a core used over %v with %d idle connections (limit %s); %.1f%% of the time it could run (limit %s)",
+			100*share, after.At.Sub(before.At).Round(time.Millisecond), n, pct(idleCPU), 100*spin, pct(idleSpin)))
+		busy := share >= idleCPU || spin >= idleSpin
+		switch {
+		case busy && r.profile().BusyIdle:
+			deviation("busy-idle: %.1f%% of a core while idle (limit %s)", 100*share, pct(idleCPU))
+		case !busy && r.profile().BusyIdle:
+			AddReportEntry(spec.NotObservedEntry, fmt.Sprintf("busy-idle declared, but the server used only %.1f%% of a core while idle", 100*share))
+		case busy:
+			fail(spec.CPU, fmt.Sprintf("idle server used %.1f%% of a core over %v with %d idle connections (limit %s): it spins while idle",
+				100*share, after.At.Sub(before.At).Round(time.Millisecond), n, pct(idleCPU)))
+		}
+	})
+	s.it("S9", func(ctx SpecContext) {
+		r, pid := s.startProcess(ctx)
+		hog := dial(ctx, r.inst.Addr())
+		sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
+		noErr(err, "the client that stops reading")
+		share, _, _ := spinning(ctx, pid, stalledMeasure)
+		AddReportEntry("CPU while a client stalls", fmt.Sprintf("%.1f%% of a core used of the time it could run over %v (limit %s); the server took %.1f MiB before it stopped reading",
+			100*share, stalledMeasure, pct(stalledCPU), inMiB(sent)))
+		if share >= stalledCPU {
+			fail(spec.CPU, fmt.Sprintf("the server used of the time it could run %.1f%% of a core over %v while a client that does not read had echo pending (limit %s): it spins on a full socket instead of waiting for it to drain",
+				100*share, stalledMeasure, pct(stalledCPU)))
+		}
+	})
+	s.it("S10", func(ctx SpecContext) {
+		r := s.start(ctx)
+		yard, err := goroutine.Engine().Start("127.0.0.1:0")
+		noErr(kinded(spec.IOError, err), "start the yardstick")
+		DeferCleanup(yard.Close)
+		c, y := dial(ctx, r.inst.Addr()), dial(ctx, yard.Addr())
+		exp := gmeasure.NewExperiment("S10 round trips")
+		AddReportEntry(exp.Name, exp)
+		var got, base []time.Duration
+		const blocks = 4 // interleaved, so both see the same moments of a busy host
+		for b := range blocks {
+			for i := range latencyRounds / blocks {
+				msg := payload.Random(latencyMsg, uint64(b*latencyRounds+i))
+				st, err := verify.Exchange(ctx, y, msg, verify.Options{})
+				noErr(kinded(spec.IOError, err), "the yardstick's round trip")
+				base = append(base, st.Elapsed)
+				st, err = verify.Exchange(ctx, c, msg, verify.Options{})
+				noErr(err, "round trip %d of %d", b*latencyRounds/blocks+i+1, latencyRounds)
+				got = append(got, st.Elapsed)
+			}
+		}
+		for i := range got {
+			exp.RecordDuration("target", got[i])
+			exp.RecordDuration("yardstick", base[i])
+		}
+		mt, my := median(got), median(base)
+		limit := latencyFactor*my + latencySlack
+		AddReportEntry("latency", fmt.Sprintf("median round trip %v, yardstick %v, limit %v (%.0f%% of it)",
+			mt.Round(time.Microsecond), my.Round(time.Microsecond), limit.Round(time.Microsecond), 100*float64(mt)/float64(limit)))
+		if mt > limit {
+			fail(spec.Timing, fmt.Sprintf("median round trip of %d %d-byte messages is %v, against %v for the yardstick echo server in the same spec: more than %dx + %v (limit %v); the server delays its echo",
+				latencyRounds, latencyMsg, mt.Round(time.Microsecond), my.Round(time.Microsecond), latencyFactor, latencySlack, limit.Round(time.Microsecond)))
+		}
+	})
+	s.it("S11", func(ctx SpecContext) {
+		r := s.start(ctx)
+		n := r.fit(fairClients, 1, "ping-pong clients")
+		base, err := pingPong(ctx, r.inst.Addr(), n, fairRounds, 1100)
+		noErr(err, "baseline, before the streaming client")
+		stop, streamed := stream(ctx, dial(ctx, r.inst.Addr()))
+		idle(ctx, fairWarm)
+		under, err := pingPong(ctx, r.inst.Addr(), n, fairRounds, 1200)
+		bytes, serr := stop()
+		AddReportEntry("streaming client", fmt.Sprintf("%.1f MiB echoed to it while the others ran", inMiB(bytes)))
+		noErr(err, "ping-pong beside a client streaming at full speed (it had %.1f MiB echoed)", inMiB(streamed.Load()))
+		noErr(serr, "the streaming client")
+		noErr(withinBaseline(p90(base), p90(under)), "90th percentile round trip of %d clients beside a streaming client", n)
+	})
 }
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-// withinBaseline checks a time measured under a fault against the same
-// measure without it.
-func withinBaseline(base, under time.Duration) error {
-	limit := slowdownFactor*base + slowdownSlack
-	if under > limit {
-		return fmt.Errorf("took %v, against %v without the slow client: more than %dx + %v (limit %v)",
-			under.Round(time.Microsecond), base.Round(time.Microsecond), slowdownFactor, slowdownSlack, limit.Round(time.Microsecond))
-	}
-	return nil
-}
-
-// sample probes the server's process group, failing the spec if it cannot.
-func sample(pid int) probe.Sample {
-	GinkgoHelper()
-	s, err := probe.Group(pid)
-	noErr(err, "probe the server process")
-	return s
-}
-
-func mib(n int64) float64 { return float64(n) / (1 << 20) }

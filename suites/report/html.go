@@ -46,9 +46,10 @@ func anchor(target, id string) string {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"anchor": anchor,
-	"sym":    func(o Outcome) string { return symbols[o] },
-	"dur":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"anchor":  anchor,
+	"verdict": Verdict,
+	"sym":     func(o Outcome) string { return symbols[o] },
+	"dur":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{{.Title}}</title>
@@ -66,14 +67,24 @@ section.d{border-top:1px solid #ccc;padding:6px 0}
 section.d:target{background:#ffc}
 pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;max-height:20em;overflow:auto}
 .muted{color:#666}
+.kind{font-family:monospace;border:1px solid #999;padding:0 4px}
+tr.regression td{font-weight:bold}
+pre.rerun{background:#eef}
 </style></head><body>
 <h1>{{.Title}}</h1>
 <p>{{.Summary}}</p>
+{{with .M.Changes}}<h2 id="changes">Changes since baseline</h2>
+<p>{{.Summary}}</p>
+{{if .Note}}<p class="muted">Note: {{.Note}}.</p>{{end}}
+{{if .Changes}}<table class="changes">
+<tr><th>target</th><th>spec</th><th>baseline</th><th>now</th><th>change</th></tr>
+{{range .Changes}}<tr{{if .Regression}} class="regression"{{end}}><td class="t">{{.Target}}</td><td><a href="#{{anchor .Target .ID}}">{{.ID}}</a></td><td class="{{.Old.Outcome}}">{{verdict .Old}}</td><td class="{{.New.Outcome}}">{{verdict .New}}</td><td>{{.What}}{{if .Regression}} (regression){{end}}</td></tr>
+{{end}}</table>{{end}}{{end}}
 <p class="legend">{{range .Outcomes}}<span class="{{.}}">{{sym .}} = {{.}}</span>{{end}}<span>· = not run</span></p>
 <table>
 <tr><th rowspan="2">target</th>{{range .Groups}}<th class="cat" colspan="{{len .IDs}}">{{.Name}}</th>{{end}}</tr>
 <tr>{{range .Groups}}{{range .IDs}}<th title="{{index $.M.Texts .}}"><a href="#spec-{{.}}">{{.}}</a></th>{{end}}{{end}}</tr>
-{{range $t := .M.Targets}}<tr><td class="t">{{$t}}</td>{{range $.Groups}}{{range $id := .IDs}}{{$c := index (index $.M.Cells $t) $id}}{{if $c.Outcome}}<td class="{{$c.Outcome}}"><a href="#{{anchor $t $id}}" title="{{$id}}: {{$c.Outcome}}">{{sym $c.Outcome}}</a></td>{{else}}<td>·</td>{{end}}{{end}}{{end}}</tr>
+{{range $t := .M.Targets}}<tr><td class="t">{{$t}}</td>{{range $.Groups}}{{range $id := .IDs}}{{$c := index (index $.M.Cells $t) $id}}{{if $c.Outcome}}<td class="{{$c.Outcome}}"><a href="#{{anchor $t $id}}" title="{{$id}}: {{$c.Outcome}}{{if $c.Kind}} ({{$c.Kind}}){{end}}{{if $c.Rerun}}; rerun: {{$c.Rerun}}{{end}}">{{sym $c.Outcome}}{{if $c.Kind}}<br><small>{{$c.Kind}}</small>{{end}}</a></td>{{else}}<td>·</td>{{end}}{{end}}{{end}}</tr>
 {{end}}</table>
 
 <h2>Specs</h2>
@@ -85,10 +96,11 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;max-height:20em;overflow
 <h2>Details</h2>
 {{range $t := .M.Targets}}{{range $id := $.M.IDs}}{{$c := index (index $.M.Cells $t) $id}}{{if $c.Outcome}}
 <section class="d" id="{{anchor $t $id}}">
-<h3><span class="{{$c.Outcome}}">&nbsp;{{$c.Outcome}}&nbsp;</span> {{$t}} — {{$id}}</h3>
+<h3><span class="{{$c.Outcome}}">&nbsp;{{$c.Outcome}}&nbsp;</span>{{if $c.Kind}} <span class="kind">{{$c.Kind}}</span>{{end}} {{$t}} — {{$id}}</h3>
 <p>{{$c.Text}} <span class="muted">({{index $.M.Categories $id}}, {{index $.M.Levels $id}}; {{dur $c.Duration}})</span></p>
 {{if $c.Message}}<pre>{{$c.Message}}</pre>{{end}}
 {{if $c.Location}}<p class="muted">at {{$c.Location}}</p>{{end}}
+{{if $c.Rerun}}<p>rerun just this spec:</p><pre class="rerun">{{$c.Rerun}}</pre>{{end}}
 {{range $c.Notes}}<p class="muted">{{.}}</p>{{end}}
 {{if $c.Output}}<p>target output (tail):</p><pre>{{$c.Output}}</pre>{{end}}
 </section>{{end}}{{end}}{{end}}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/echospec/echospec/suites/report"
+	vocab "github.com/echospec/echospec/suites/spec"
 )
 
 // htmlSpec makes one It spec report for target tg.
@@ -42,9 +43,9 @@ func TestHTMLMatchesJSON(t *testing.T) {
 	specs := []types.SpecReport{
 		htmlSpec("alpha", "[E1] a byte", "echo", types.SpecStatePassed, ""),
 		htmlSpec("alpha", "[R1] a reset", "reset", types.SpecStateFailed, "echo wrong at byte offset 122 of 256"),
-		htmlSpec("alpha", "[S8] idle", "slow-client", types.SpecStatePassed, "", report.DeviationEntry, "busy-idle: 97% of a core"),
-		htmlSpec("beta", "[E1] a byte", "echo", types.SpecStateSkipped, "expected failure (declared): lost", report.ExpectedFailureEntry, "12 bytes lost"),
-		htmlSpec("beta", "[R1] a reset", "reset", types.SpecStatePassed, "", report.UnexpectedPassEntry, "retire it"),
+		htmlSpec("alpha", "[S8] idle", "slow-client", types.SpecStatePassed, "", vocab.DeviationEntry, "busy-idle: 97% of a core"),
+		htmlSpec("beta", "[E1] a byte", "echo", types.SpecStateSkipped, "expected failure (declared): lost", vocab.ExpectedFailureEntry, "12 bytes lost"),
+		htmlSpec("beta", "[R1] a reset", "reset", types.SpecStatePassed, "", vocab.UnexpectedPassEntry, "retire it"),
 		htmlSpec("beta", "[S8] idle", "slow-client", types.SpecStateSkipped, "needs the server's own process"),
 		htmlSpec("beta", "[H1] fds", "hygiene", types.SpecStateSkipped, ""), // filtered out: not in the matrix
 	}

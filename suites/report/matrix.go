@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/echospec/echospec/suites/spec"
 	"github.com/onsi/ginkgo/v2/types"
 )
 
@@ -30,28 +31,29 @@ const (
 // Outcomes lists every outcome, in the order reports show them.
 var Outcomes = []Outcome{Pass, Deviation, XFail, XPass, Skipped, Fail}
 
-// Report entry names the conformance package writes (they match its
-// exported constants; this package does not import it).
-const (
-	DeviationEntry       = "deviation (declared)"
-	NotObservedEntry     = "deviation declared, not observed"
-	ExpectedFailureEntry = "expected failure"
-	UnexpectedPassEntry  = "expected failure passed"
-	OutputEntry          = "target output"
-)
-
 // Categories are the spec category labels, in report order.
-var Categories = []string{"echo", "reset", "partial-write", "slow-client", "hygiene", "lifecycle", "load"}
+var Categories = func() []string {
+	var cs []string
+	for _, c := range spec.Categories {
+		cs = append(cs, string(c))
+	}
+	return cs
+}()
 
 // Cell is one spec against one target.
 type Cell struct {
 	Outcome  Outcome
-	Text     string // the spec's text, without its ID
-	Message  string // failure message, deviation or skip reason
-	Location string // where it failed
-	Output   string // the tail of the target's output, if captured
+	Kind     spec.Kind // the failure kind of a failure or an expected failure
+	Text     string    // the spec's text, without its ID
+	Message  string    // failure message, deviation or skip reason
+	Location string    // where it failed
+	Output   string    // the tail of the target's output, if captured
 	Notes    []string
 	Duration time.Duration
+	// Rerun is the shell command that runs this spec again against this
+	// target alone (its settings, the run's label filter and seed), for a
+	// failure; "" when the report does not say how it was run.
+	Rerun string
 }
 
 // Matrix is targets × spec IDs.
@@ -62,6 +64,26 @@ type Matrix struct {
 	Categories map[string]string // spec ID → category
 	Levels     map[string]string // spec ID → must or should
 	Cells      map[string]map[string]Cell
+	// Version is the spec version of the run (VersionEntry); "" for a
+	// report made before it was recorded.
+	Version string
+	// Runs are the runs the matrix is made of: one, or the shards Merge
+	// put together.
+	Runs []RunID
+	// Changes, when set, compares the matrix with a baseline (Compare); the
+	// reports show it.
+	Changes *Comparison
+}
+
+// RunID identifies one run (one suite report): where it was read from,
+// when it started, its seed and spec version. Merge refuses the same run
+// twice.
+type RunID struct {
+	Source  string // the file it was read from, if any
+	Start   time.Time
+	Seed    int64
+	Version string
+	Targets []string
 }
 
 var idPattern = regexp.MustCompile(`^\[([^\]\s]+)\]\s*(.*)$`)
@@ -79,7 +101,7 @@ func SpecID(text string) (id, rest string, ok bool) {
 // "target:NAME" label.
 func TargetOf(s types.SpecReport) string {
 	for _, l := range s.Labels() {
-		if name, ok := strings.CutPrefix(l, "target:"); ok {
+		if name, ok := strings.CutPrefix(l, spec.TargetLabelPrefix); ok {
 			return name
 		}
 	}
@@ -90,6 +112,8 @@ func TargetOf(s types.SpecReport) string {
 // of the run are left out; specs skipped while running count as skipped.
 func Build(r types.Report) Matrix {
 	m := Matrix{Texts: map[string]string{}, Categories: map[string]string{}, Levels: map[string]string{}, Cells: map[string]map[string]Cell{}}
+	version, run := runInfo(r)
+	m.Version = version
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -110,14 +134,25 @@ func Build(r types.Report) Matrix {
 				switch {
 				case slices.Contains(Categories, l):
 					m.Categories[id] = l
-				case l == "must" || l == "should":
+				case l == string(spec.Must) || l == string(spec.Should):
 					m.Levels[id] = l
 				}
 			}
 		}
-		m.Cells[tg][id] = cellOf(s, text)
+		c := cellOf(s, text)
+		if c.Outcome == Fail {
+			c.Rerun = run.Rerun(tg, id, r.SuiteConfig.RandomSeed, r.SuiteConfig.LabelFilter)
+		}
+		m.Cells[tg][id] = c
 	}
 	sort.Strings(m.Targets)
+	m.Runs = []RunID{{Start: r.StartTime, Seed: r.SuiteConfig.RandomSeed, Version: version, Targets: slices.Clone(m.Targets)}}
+	m.sortIDs()
+	return m
+}
+
+// sortIDs orders the spec IDs by category, then ID.
+func (m *Matrix) sortIDs() {
 	slices.SortFunc(m.IDs, func(a, b string) int {
 		ca, cb := slices.Index(Categories, m.Categories[a]), slices.Index(Categories, m.Categories[b])
 		if ca != cb {
@@ -125,7 +160,6 @@ func Build(r types.Report) Matrix {
 		}
 		return CompareIDs(a, b)
 	})
-	return m
 }
 
 func cellOf(s types.SpecReport, text string) Cell {
@@ -135,24 +169,26 @@ func cellOf(s types.SpecReport, text string) Cell {
 		v := e.StringRepresentation()
 		entries[e.Name] = v
 		switch e.Name {
-		case DeviationEntry, NotObservedEntry, ExpectedFailureEntry, UnexpectedPassEntry, OutputEntry:
+		case spec.KindEntry:
+			c.Kind = spec.Kind(v) // the last one counts: a crash found at the end overrides
+		case spec.DeviationEntry, spec.NotObservedEntry, spec.ExpectedFailureEntry, spec.UnexpectedPassEntry, spec.OutputEntry:
 		default:
 			c.Notes = append(c.Notes, e.Name+": "+v)
 		}
 	}
-	c.Output = entries[OutputEntry]
-	if v, ok := entries[NotObservedEntry]; ok {
-		c.Notes = append(c.Notes, NotObservedEntry+": "+v)
+	c.Output = entries[spec.OutputEntry]
+	if v, ok := entries[spec.NotObservedEntry]; ok {
+		c.Notes = append(c.Notes, spec.NotObservedEntry+": "+v)
 	}
 	switch {
-	case s.State == types.SpecStatePassed && entries[UnexpectedPassEntry] != "":
-		c.Outcome, c.Message = XPass, entries[UnexpectedPassEntry]
-	case s.State == types.SpecStatePassed && entries[DeviationEntry] != "":
-		c.Outcome, c.Message = Deviation, entries[DeviationEntry]
+	case s.State == types.SpecStatePassed && entries[spec.UnexpectedPassEntry] != "":
+		c.Outcome, c.Message = XPass, entries[spec.UnexpectedPassEntry]
+	case s.State == types.SpecStatePassed && entries[spec.DeviationEntry] != "":
+		c.Outcome, c.Message = Deviation, entries[spec.DeviationEntry]
 	case s.State == types.SpecStatePassed:
 		c.Outcome = Pass
-	case s.State == types.SpecStateSkipped && entries[ExpectedFailureEntry] != "":
-		c.Outcome, c.Message = XFail, entries[ExpectedFailureEntry]
+	case s.State == types.SpecStateSkipped && entries[spec.ExpectedFailureEntry] != "":
+		c.Outcome, c.Message = XFail, entries[spec.ExpectedFailureEntry]
 		c.Location = s.Failure.Location.String()
 	case s.State == types.SpecStateSkipped:
 		c.Outcome, c.Message = Skipped, s.Failure.Message
@@ -222,12 +258,18 @@ func (m Matrix) Markdown() string {
 			sym := "·"
 			if ok {
 				sym = symbols[cell.Outcome]
+				if cell.Kind != "" && (cell.Outcome == Fail || cell.Outcome == XFail) {
+					sym += " " + string(cell.Kind)
+				}
 			}
 			b.WriteString(" " + sym + " |")
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\n" + m.Summary() + " `·` = not run.\n")
+	if m.Changes != nil {
+		b.WriteString("\n" + m.Changes.Markdown())
+	}
 	var notes []string
 	for _, tg := range m.Targets {
 		for _, id := range m.IDs {
@@ -236,7 +278,15 @@ func (m Matrix) Markdown() string {
 				continue
 			}
 			msg := strings.ReplaceAll(strings.TrimSpace(cell.Message), "\n", "\n  > ")
-			notes = append(notes, fmt.Sprintf("- **%s %s** (%s): %s\n  > %s", tg, id, cell.Outcome, cell.Text, msg))
+			outcome := string(cell.Outcome)
+			if cell.Kind != "" {
+				outcome += ", " + string(cell.Kind)
+			}
+			note := fmt.Sprintf("- **%s %s** (%s): %s\n  > %s", tg, id, outcome, cell.Text, msg)
+			if cell.Rerun != "" {
+				note += "\n\n  rerun: `" + cell.Rerun + "`"
+			}
+			notes = append(notes, note)
 		}
 	}
 	if len(notes) > 0 {

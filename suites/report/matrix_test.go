@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/echospec/echospec/suites/report"
+	vocab "github.com/echospec/echospec/suites/spec"
 )
 
 func TestSpecID(t *testing.T) {
@@ -115,12 +116,12 @@ func sampleReport() types.Report {
 		spec("alpha", "[E2] all 256 byte values", types.SpecStateFailed,
 			"echo wrong at byte offset 97 of 256: want 0x41 'A', got 0x61 'a'\nsecond line"),
 		withEntry(spec("alpha", "[E1p] pipelined", types.SpecStatePassed, ""),
-			report.DeviationEntry, "max-conns=4: the 5th connection waited 1.2s"),
+			vocab.DeviationEntry, "max-conns=4: the 5th connection waited 1.2s"),
 		withEntry(spec("alpha", "[E1] echoes a byte", types.SpecStatePassed, ""), "target output", "server log line"),
 		spec("alpha", "[R1] survives a reset", types.SpecStateSkipped, ""), // filtered out
 		spec("beta", "[E1] echoes a byte, beta's text", types.SpecStatePassed, ""),
 		withEntry(spec("beta", "[E2] all 256 byte values", types.SpecStateTimedout, "timed out after 5s"),
-			report.DeviationEntry, "never hides a failure"),
+			vocab.DeviationEntry, "never hides a failure"),
 		spec("beta", "[E3] pending", types.SpecStatePending, ""),
 		spec("beta", "no ID in this text", types.SpecStateFailed, "ignored"),
 		spec("", "[E4] no target label", types.SpecStateFailed, "ignored"),
@@ -187,11 +188,11 @@ func TestBuildExpectedFailures(t *testing.T) {
 	m := report.Build(types.Report{SpecReports: types.SpecReports{
 		// A declared known failure is turned into a skip carrying the entry.
 		withEntry(spec("x", "[E1] a", types.SpecStateSkipped, "expected failure: see issue 7"),
-			report.ExpectedFailureEntry, "issue 7: drops the last byte"),
+			vocab.ExpectedFailureEntry, "issue 7: drops the last byte"),
 		// Declared to fail, but passed.
-		withEntry(spec("x", "[E2] b", types.SpecStatePassed, ""), report.UnexpectedPassEntry, "issue 8 is fixed?"),
+		withEntry(spec("x", "[E2] b", types.SpecStatePassed, ""), vocab.UnexpectedPassEntry, "issue 8 is fixed?"),
 		// A deviation declared but not observed is noted, not hidden.
-		withEntry(spec("x", "[E3] c", types.SpecStatePassed, ""), report.NotObservedEntry, "max-conns=4"),
+		withEntry(spec("x", "[E3] c", types.SpecStatePassed, ""), vocab.NotObservedEntry, "max-conns=4"),
 	}})
 	tests := []struct {
 		id      string
@@ -282,5 +283,23 @@ func TestTargetOf(t *testing.T) {
 	s.LeafNodeLabels = []string{"echo"}
 	if got := report.TargetOf(s); got != "" {
 		t.Errorf("TargetOf without a target label = %q, want empty", got)
+	}
+}
+
+// TestBuildKinds checks that a failure's kind reaches its cell (the last
+// kind entry counts: a crash found at the spec's end overrides) and the
+// Markdown.
+func TestBuildKinds(t *testing.T) {
+	failed := withEntry(withEntry(spec("x", "[E1] a", types.SpecStateFailed, "[refused] connect"), vocab.KindEntry, "refused"), vocab.KindEntry, "crash")
+	xfail := withEntry(withEntry(spec("x", "[E2] b", types.SpecStateSkipped, "expected failure"), vocab.KindEntry, "lost"), vocab.ExpectedFailureEntry, "[lost] 3 bytes")
+	m := report.Build(types.Report{SpecReports: types.SpecReports{failed, xfail}})
+	if k := m.Cells["x"]["E1"].Kind; k != vocab.Crash {
+		t.Errorf("E1 kind = %q, want crash", k)
+	}
+	if k := m.Cells["x"]["E2"].Kind; k != vocab.Lost || m.Cells["x"]["E2"].Outcome != report.XFail {
+		t.Errorf("E2 = %s %q, want xfail lost", m.Cells["x"]["E2"].Outcome, k)
+	}
+	if md := m.Markdown(); !strings.Contains(md, "| FAIL crash | xfail lost |") {
+		t.Errorf("the Markdown does not show the kinds:\n%s", md)
 	}
 }

@@ -1,12 +1,9 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/onsi/ginkgo/v2/types"
 )
 
 // Title heads the conformance reports.
@@ -29,22 +26,4 @@ func (m Matrix) Write(dir string) error {
 		return fmt.Errorf("reports: %w", err)
 	}
 	return nil
-}
-
-// ReadJSON reads a Ginkgo JSON report (a list of suite reports) and
-// builds the matrix of all of them.
-func ReadJSON(path string) (Matrix, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Matrix{}, fmt.Errorf("reports: %w", err)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(b, &reports); err != nil {
-		return Matrix{}, fmt.Errorf("reports: %s: %w", path, err)
-	}
-	var all types.Report
-	for _, r := range reports {
-		all.SpecReports = append(all.SpecReports, r.SpecReports...)
-	}
-	return Build(all), nil
 }

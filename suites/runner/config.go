@@ -1,4 +1,9 @@
-package conformance
+// Package runner is the conformance suite's runner side: the configuration
+// from the ECHOSPEC_* environment variables and flags (SPEC.md, "Running
+// the suite"), the targets it resolves to, the preflight that starts each
+// target before any spec runs, and the expected failures — the built-in
+// engines' known findings, embedded, and a user's own file.
+package runner
 
 import (
 	"context"
@@ -13,7 +18,7 @@ import (
 )
 
 // Config is what to test, as set by the ECHOSPEC_* environment variables
-// (CONTRACT §3) or the suite's flags of the same meaning.
+// or the suite's flags of the same meaning.
 type Config struct {
 	Engines      []string // built-in engines; nil means the default
 	TargetCmd    string   // an outside server to start
@@ -22,20 +27,34 @@ type Config struct {
 	ToxiproxyURL string   // an outside toxiproxy; "" embeds one
 	Profile      engine.Profile
 	Dir          string // where an outside command runs; "" = here
+	// PIDFile, for an outside command, is a file in which the server
+	// writes its PID: the process the suite probes, when the command is a
+	// wrapper that does not exec it.
+	PIDFile string
+	// Strict makes a declared expected failure that passes fail the run.
+	Strict bool
+	// ExpectedFailures is a file of the outside target's expected
+	// failures (the format of the built-in one); "" = none.
+	ExpectedFailures string
 
 	// Spawn, when set, says how to run a built-in engine in a process of
-	// its own, for the specs that probe the server's process.
+	// its own, for the specs that probe the server's process (false: not
+	// at all). When nil, the engine's target is target.InProcess's: the
+	// test binary re-executed, serving it at target.ServeIfAsked.
 	Spawn func(e engine.Engine) (target.CommandSpec, bool)
 }
 
-// Environment variable names (CONTRACT §3).
+// Environment variable names.
 const (
-	EnvEngines    = "ECHOSPEC_ENGINES"
-	EnvTargetCmd  = "ECHOSPEC_TARGET_CMD"
-	EnvTargetName = "ECHOSPEC_TARGET_NAME"
-	EnvTargetAddr = "ECHOSPEC_TARGET_ADDR"
-	EnvToxiproxy  = "ECHOSPEC_TOXIPROXY_URL"
-	EnvProfile    = "ECHOSPEC_TARGET_PROFILE"
+	EnvStrict           = "ECHOSPEC_STRICT"
+	EnvPIDFile          = "ECHOSPEC_TARGET_PIDFILE"
+	EnvExpectedFailures = "ECHOSPEC_EXPECTED_FAILURES"
+	EnvEngines          = "ECHOSPEC_ENGINES"
+	EnvTargetCmd        = "ECHOSPEC_TARGET_CMD"
+	EnvTargetName       = "ECHOSPEC_TARGET_NAME"
+	EnvTargetAddr       = "ECHOSPEC_TARGET_ADDR"
+	EnvToxiproxy        = "ECHOSPEC_TOXIPROXY_URL"
+	EnvProfile          = "ECHOSPEC_TARGET_PROFILE"
 )
 
 // LoadConfig reads the configuration through get (os.Getenv, or flags
@@ -43,10 +62,19 @@ const (
 // the rest.
 func LoadConfig(get func(string) string) (Config, error) {
 	c := Config{
-		TargetCmd:    strings.TrimSpace(get(EnvTargetCmd)),
-		TargetName:   strings.TrimSpace(get(EnvTargetName)),
-		TargetAddr:   strings.TrimSpace(get(EnvTargetAddr)),
-		ToxiproxyURL: strings.TrimSpace(get(EnvToxiproxy)),
+		TargetCmd:        strings.TrimSpace(get(EnvTargetCmd)),
+		TargetName:       strings.TrimSpace(get(EnvTargetName)),
+		TargetAddr:       strings.TrimSpace(get(EnvTargetAddr)),
+		ToxiproxyURL:     strings.TrimSpace(get(EnvToxiproxy)),
+		ExpectedFailures: strings.TrimSpace(get(EnvExpectedFailures)),
+		PIDFile:          strings.TrimSpace(get(EnvPIDFile)),
+	}
+	switch v := strings.TrimSpace(get(EnvStrict)); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.Strict = true
+	default:
+		return c, fmt.Errorf("%s=%q: want 1 or 0", EnvStrict, v)
 	}
 	for _, n := range strings.Split(get(EnvEngines), ",") {
 		if n = strings.TrimSpace(n); n != "" {
@@ -80,7 +108,7 @@ func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
 	switch {
 	case c.TargetCmd != "":
 		ts = append(ts, target.Command(target.CommandSpec{
-			Name: c.TargetName, Cmdline: c.TargetCmd, Profile: c.Profile, Dir: c.Dir}))
+			Name: c.TargetName, Cmdline: c.TargetCmd, Profile: c.Profile, Dir: c.Dir, PIDFile: c.PIDFile}))
 	case c.TargetAddr != "":
 		t, err := target.Address(c.TargetName, c.TargetAddr, c.Profile)
 		if err != nil {
@@ -95,10 +123,12 @@ func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", EnvEngines, err)
 		}
-		t := target.InProcess(e)
+		t := target.InProcess(e) // in a process of its own: this test binary re-executed
 		if c.Spawn != nil {
 			if spec, ok := c.Spawn(e); ok {
 				t = target.WithProcess(t, spec)
+			} else {
+				t = target.InProcess(e, target.NoProcess())
 			}
 		}
 		ts = append(ts, t)
@@ -120,6 +150,9 @@ func Preflight(ctx context.Context, c Config, ts []target.Target) error {
 		}
 	}
 	for _, t := range ts {
+		if target.Available(t) != nil {
+			continue // its specs are skipped, with the reason
+		}
 		ctx, cancel := context.WithTimeout(ctx, target.StartLimit+5*time.Second)
 		inst, err := t.Start(ctx)
 		cancel()

@@ -1,11 +1,6 @@
-package conformance
+package runner
 
-// Plain `testing` tests of the configuration, in the same test binary as
-// the Ginkgo suite (package conformance_test). Run them alone with
-//
-//	go test -run 'TestLoadConfig|TestTargets|TestPreflight' ./suites/conformance
-//
-// They use their own fake getenv and engine registry: no environment
+// Plain `testing` tests of the configuration. They use their own fake getenv and engine registry: no environment
 // variable, flag or global of the suite is read or changed.
 
 import (

@@ -1,17 +1,40 @@
-package conformance
+package runner
 
 import (
 	"bufio"
+	_ "embed"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/echospec/echospec/suites/conformance"
+	"github.com/echospec/echospec/suites/spec"
 )
 
-// ParseExpectedFailures reads the expected-failures file: one declaration
-// a line, "TARGET SPEC-ID reason…"; blank lines and lines starting with #
-// are ignored. It returns target → spec ID → reason.
-func ParseExpectedFailures(r io.Reader) (map[string]map[string]string, error) {
-	out := map[string]map[string]string{}
+// builtinExpected is the expected-failures file of the built-in engines:
+// their known findings, explained in the README's Findings. It is part of
+// the binary, so the suite does not depend on its working directory.
+//
+//go:embed expected_failures.txt
+var builtinExpected string
+
+// ExpectedFailures maps target → spec ID → the declared failure.
+type ExpectedFailures map[string]map[string]conformance.Expected
+
+// BuiltinExpectedFailures returns the built-in engines' declarations.
+func BuiltinExpectedFailures() (ExpectedFailures, error) {
+	return ParseExpectedFailures(strings.NewReader(builtinExpected))
+}
+
+// ParseExpectedFailures reads an expected-failures file: one declaration a
+// line, "TARGET SPEC-ID KIND reason…" (KIND a failure kind of
+// suites/spec, or several joined by "|" for a failure whose kind depends
+// on timing); blank lines and lines starting with # are ignored. It
+// checks the syntax, the kind and the spec ID; Validate checks the
+// targets.
+func ParseExpectedFailures(r io.Reader) (ExpectedFailures, error) {
+	out := ExpectedFailures{}
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -19,16 +42,39 @@ func ParseExpectedFailures(r io.Reader) (map[string]map[string]string, error) {
 			continue
 		}
 		f := strings.Fields(line)
-		if len(f) < 3 {
-			return nil, fmt.Errorf("expected failures, line %d: want TARGET SPEC-ID REASON, got %q", n, line)
+		if len(f) < 4 {
+			return nil, fmt.Errorf("expected failures, line %d: want TARGET SPEC-ID KIND REASON, got %q", n, line)
 		}
-		if out[f[0]] == nil {
-			out[f[0]] = map[string]string{}
+		tg, id := f[0], f[1]
+		if _, ok := conformance.Lookup(id); !ok {
+			return nil, fmt.Errorf("expected failures, line %d: unknown spec ID %q (valid: %s)", n, id, strings.Join(conformance.IDs(), ", "))
 		}
-		if _, dup := out[f[0]][f[1]]; dup {
-			return nil, fmt.Errorf("expected failures, line %d: %s %s declared twice", n, f[0], f[1])
+		var kinds []spec.Kind
+		for _, k := range strings.Split(f[2], "|") {
+			kind, err := spec.ParseKind(k)
+			if err != nil {
+				return nil, fmt.Errorf("expected failures, line %d: %w", n, err)
+			}
+			kinds = append(kinds, kind)
 		}
-		out[f[0]][f[1]] = strings.Join(f[2:], " ")
+		if out[tg] == nil {
+			out[tg] = map[string]conformance.Expected{}
+		}
+		if _, dup := out[tg][id]; dup {
+			return nil, fmt.Errorf("expected failures, line %d: %s %s declared twice", n, tg, id)
+		}
+		out[tg][id] = conformance.Expected{Kinds: kinds, Why: strings.Join(f[3:], " ")}
 	}
 	return out, sc.Err()
+}
+
+// Validate fails when a declaration names a target that is not among
+// targets, with the list of valid ones.
+func (x ExpectedFailures) Validate(targets []string) error {
+	for tg := range x {
+		if !slices.Contains(targets, tg) {
+			return fmt.Errorf("expected failures: unknown target %q (valid: %s)", tg, strings.Join(targets, ", "))
+		}
+	}
+	return nil
 }

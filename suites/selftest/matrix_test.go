@@ -6,40 +6,50 @@ import (
 
 	"github.com/echospec/echospec/servers/faulty"
 	"github.com/echospec/echospec/suites/report"
+	"github.com/echospec/echospec/suites/spec"
 )
 
 // TestMatrix checks the bookkeeping of the detection matrix on made-up
 // runs; it starts nothing.
 func TestMatrix(t *testing.T) {
-	bug := &faulty.Bug{Name: "bug", Category: "echo", Catches: []string{"E1", "E2"}, KnownMisses: map[string]string{"R5": "why"}}
-	fail, pass, skip := report.Cell{Outcome: report.Fail, Message: "boom"}, report.Cell{Outcome: report.Pass}, report.Cell{Outcome: report.Skipped}
+	bug := &faulty.Bug{Name: "bug", Category: spec.CatEcho,
+		Aims:        []faulty.Catch{{ID: "E1", Kind: spec.WrongByte}, {ID: "E4", Kind: spec.Stall}},
+		Catches:     []faulty.Catch{{ID: "E2", Kind: spec.WrongByte}},
+		KnownMisses: map[string]string{"R5": "why"}}
+	fail := func(k spec.Kind) report.Cell { return report.Cell{Outcome: report.Fail, Kind: k, Message: "boom"} }
+	pass, skip := report.Cell{Outcome: report.Pass}, report.Cell{Outcome: report.Skipped}
 	faultyRun := Run{Target: Target{Name: "bug", Bug: bug}, Cells: map[string]report.Cell{
-		"E1": fail, "E2": pass, "E3": fail, "R5": pass, "C2": skip}}
-	correct := Run{Target: Target{Name: "good"}, Cells: map[string]report.Cell{"E1": pass, "E2": pass, "E3": pass, "R5": pass, "S1": pass, "C2": skip}}
+		"E1": fail(spec.WrongByte), "E2": pass, "E3": fail(spec.Stall), "E4": fail(spec.Lost), "R5": pass, "C2": skip}}
+	correct := Run{Target: Target{Name: "good"}, Cells: map[string]report.Cell{"E1": pass, "E2": pass, "E3": pass, "E4": pass, "R5": pass, "S1": pass, "C2": skip}}
 	d := Detection{Faulty: []Run{faultyRun}, Correct: []Run{correct}}
 
-	for id, want := range map[string]string{"E1": MarkCaught, "E2": MarkMissed, "E3": MarkUnexpected, "R5": MarkKnownMiss, "S1": ""} {
+	for id, want := range map[string]string{"E1": MarkAimed + " wrong-byte", "E2": MarkMissed, "E3": MarkUnexpected + " stall",
+		"E4": MarkWrongKind + " lost", "R5": MarkKnownMiss, "S1": ""} {
 		if got := Mark(faultyRun, id); got != want {
 			t.Errorf("Mark(%s) = %q, want %q", id, got, want)
 		}
 	}
-	if got := strings.Join(Missed(faultyRun), ","); got != "E2" {
-		t.Errorf("Missed = %s, want E2", got)
+	if got := strings.Join(Missed(faultyRun), ","); got != "E4: stall,E2: wrong-byte" {
+		t.Errorf("Missed = %s, want E4: stall,E2: wrong-byte", got)
 	}
-	if got := strings.Join(Unexpected(faultyRun), ","); got != "E3" {
-		t.Errorf("Unexpected = %s, want E3", got)
+	if got := strings.Join(Unexpected(faultyRun), ","); got != "E3: stall" {
+		t.Errorf("Unexpected = %s, want E3: stall", got)
 	}
-	if got := strings.Join(d.IDs(), ","); got != "E1,E2,E3,R5,S1" {
+	if got := strings.Join(d.IDs(), ","); got != "E1,E2,E3,E4,R5,S1" {
 		t.Errorf("IDs = %s: skipped-everywhere specs (C2) are left out", got)
 	}
 	if got := strings.Join(d.Uncaught(), ","); got != "E2,R5,S1" {
 		t.Errorf("Uncaught = %s, want E2,R5,S1", got)
 	}
-	if got := strings.Join(d.Undeclared(), ","); got != "E3,R5,S1" {
-		t.Errorf("Undeclared = %s, want E3,R5,S1", got)
+	// E4 failed on the server aimed at it, but with another kind: not the
+	// right reason.
+	if got := strings.Join(d.Unaimed(), ","); got != "E2,E3,E4,R5,S1" {
+		t.Errorf("Unaimed = %s, want E2,E3,E4,R5,S1", got)
 	}
 	md := d.Markdown()
-	for _, want := range []string{"| bug | echo | ✓ | ✗ | + | ⊘ |  |", "**bug** escapes **R5**: why", "**bug** escaped **E2** (pass)", "1 of 1 (100%)", "Caught by every declared spec**: 0 of 1"} {
+	for _, want := range []string{"| bug | echo | ◎ wrong-byte | ✗ | + stall | ≠ lost | ⊘ |  |", "**bug** escapes **R5**: why",
+		"**bug** escaped **E2** (declared wrong-byte; pass)", "**bug** escaped **E4** (declared stall; failed with lost)",
+		"1 of 1 (100%)", "with the declared kind**: 0 of 1", "| E1 | bug | bug |  |  |", "| E3 |  |  | bug |  |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, md)
 		}

@@ -8,7 +8,7 @@
 //	ECHOSPEC_SELFTEST_REPORT=reports/selftest.md go test -timeout 20m ./suites/selftest
 //
 // builds the conformance test binary once, runs it against every target as
-// an outside command (ECHOSPEC_TARGET_CMD), five at a time, with the
+// an outside command (ECHOSPEC_TARGET_CMD), six at a time, with the
 // default spec selection and a JSON report each, and fails when a faulty
 // server escapes a spec that must catch it, when a correct server fails
 // anything, or when a spec that runs by default has no faulty server that
@@ -26,7 +26,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -41,6 +40,9 @@ import (
 type Target struct {
 	Name    string
 	Cmdline string // ECHOSPEC_TARGET_CMD, run from the module root
+	// Skip is a Ginkgo --skip pattern that narrows the default selection
+	// ("" runs all of it).
+	Skip    string
 	Profile engine.Profile
 	// Bug is the faulty server's catalog entry; nil for a correct server.
 	Bug *faulty.Bug
@@ -136,37 +138,31 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	// Ginkgo's own timeout comes first, so that a run that hangs still
 	// writes its report; the context's kill is the last resort.
 	ginkgoTimeout := o.Timeout - 30*time.Second
-	cmd := exec.CommandContext(ctx, bin.Conformance,
+	args := []string{bin.Conformance,
 		"-test.timeout=0",
-		"-ginkgo.json-report="+jsonPath,
+		"-ginkgo.json-report=" + jsonPath,
 		"-ginkgo.no-color",
-		"-ginkgo.timeout="+ginkgoTimeout.String(),
-	)
+		"-ginkgo.timeout=" + ginkgoTimeout.String(),
+	}
+	if t.Skip != "" {
+		args = append(args, "-ginkgo.skip="+t.Skip)
+	}
 	// From the suite's own directory, as go test runs it (it reads files
 	// there); it resolves the target command from the module root itself.
-	cmd.Dir = filepath.Join(o.Root, "suites", "conformance")
-	cmd.Env = append(suiteEnv(),
-		"ECHOSPEC_TARGET_CMD="+t.Cmdline,
-		"ECHOSPEC_TARGET_NAME="+t.Name,
-		"ECHOSPEC_TARGET_PROFILE="+t.Profile.String(),
-	)
-	out := target.NewTail(32 << 10)
-	cmd.Stdout, cmd.Stderr = out, out
-	// Its own process group, killed whole on timeout; and killed if this
-	// test process dies. The suite kills its targets' groups itself, and
-	// they die with it (Pdeathsig).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
-	start := time.Now()
-	err := cmd.Run()
-	run.Duration = time.Since(start)
-	run.Output = out.String()
-	if cmd.ProcessState != nil {
-		run.ExitCode = cmd.ProcessState.ExitCode()
-		// Whatever the suite left in its group goes with it.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	// It runs in its own process group (under a reaper on Linux), killed
+	// whole on timeout, once it exits, or if this test process dies; the
+	// suite stops its targets itself, and they die with it.
+	res, err := target.RunJob(ctx, target.Job{
+		Args: args,
+		Dir:  filepath.Join(o.Root, "suites", "conformance"),
+		Env: append(suiteEnv(),
+			"ECHOSPEC_TARGET_CMD="+t.Cmdline,
+			"ECHOSPEC_TARGET_NAME="+t.Name,
+			"ECHOSPEC_TARGET_PROFILE="+t.Profile.String(),
+		),
+		Tail: 32 << 10,
+	})
+	run.Duration, run.Output, run.ExitCode = res.Duration, res.Output, res.ExitCode
 	if ctx.Err() != nil {
 		run.Err = fmt.Errorf("the suite ran past %v and was killed", o.Timeout)
 	}

@@ -1,0 +1,28 @@
+package runner
+
+// Variable is one setting of the suite: an ECHOSPEC_* environment variable
+// and the flag of the same meaning (after --, e.g.
+// `-- --target-cmd=...`). The suite's flags and SPEC.md are built from
+// Variables.
+type Variable struct {
+	Env     string
+	Flag    string
+	Meaning string
+}
+
+// EnvReportDir is where the suite also writes index.html and matrix.md.
+const EnvReportDir = "ECHOSPEC_REPORT_DIR"
+
+// Variables lists every setting, in the order SPEC.md shows them.
+var Variables = []Variable{
+	{EnvEngines, "engines", "comma-separated built-in engines to test; empty or unset = all of them, unless a target below is given, in which case none unless listed"},
+	{EnvTargetCmd, "target-cmd", "an outside server to start and test, run with `sh -c` from the repository root, with `ECHO_ADDR=127.0.0.1:PORT`, `ECHO_HOST` and `ECHO_PORT` in its environment (PORT is a free loopback port the suite picked); the suite waits for it to accept, watches its process (crash, fds, threads, memory, CPU through /proc), and stops its whole process group at the end of each spec"},
+	{EnvPIDFile, "pid-file", "for `ECHOSPEC_TARGET_CMD`: a file in which the server writes its PID (`$ECHO_PORT` and the command's other variables are expanded; relative to the repository root); the suite probes that process, for a command that is a wrapper (a script, `docker run`) and does not `exec` the server. Without it, a wrapper that does not `exec` gets the process specs skipped, with this advice"},
+	{EnvTargetName, "target-name", "the name the outside target has in reports (default `external`)"},
+	{EnvTargetAddr, "target-addr", "an already-running outside server at HOST:PORT (loopback only); specs that need its process are skipped, with the reason"},
+	{EnvToxiproxy, "toxiproxy-url", "use this toxiproxy API server instead of the embedded one"},
+	{EnvProfile, "target-profile", "deviations the outside target declares, comma-separated: `max-conns=N` (serves at most N connections at once; more must wait, not fail), `busy-idle` (spins while idle by design); unset = none: the target is held to every spec"},
+	{EnvExpectedFailures, "expected-failures", "a file of the outside target's expected failures, in the format of the built-in one (see Expected failures)"},
+	{EnvStrict, "strict", "`1`: a declared expected failure that passes fails the run, so stale declarations are retired"},
+	{EnvReportDir, "report-dir", "also write `index.html` and `matrix.md` there"},
+}
