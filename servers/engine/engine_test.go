@@ -127,6 +127,45 @@ func TestFunc(t *testing.T) {
 	}
 }
 
+// ownServer is an engine author's own server type: Func takes a start
+// function that returns it as it is, with no wrapper closure.
+type ownServer struct{ addr string }
+
+func (s *ownServer) Addr() string { return s.addr }
+func (s *ownServer) Close() error { return nil }
+
+func startOwn(addr string) (*ownServer, error) { return &ownServer{addr}, nil }
+
+func TestFuncOwnServerType(t *testing.T) {
+	e := Func("own", "its own type", Profile{}, startOwn)
+	srv, err := e.Start("127.0.0.1:7")
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if own, ok := srv.(*ownServer); !ok || own.Addr() != "127.0.0.1:7" {
+		t.Errorf("Start = %#v, want the start function's *ownServer", srv)
+	}
+
+	// A nil server without an error is an error, never a typed nil the
+	// suite would call.
+	for name, e := range map[string]Engine{
+		"nil pointer":   Func("nilptr", "m", Profile{}, func(string) (*ownServer, error) { return nil, nil }),
+		"nil interface": Func("nilif", "m", Profile{}, func(string) (Server, error) { return nil, nil }),
+	} {
+		srv, err := e.Start("127.0.0.1:0")
+		if err == nil || srv != nil || !strings.Contains(err.Error(), e.Name()) || !strings.Contains(err.Error(), "no server") {
+			t.Errorf("%s: Start = %v, %v; want a nil Server and an error naming the engine", name, srv, err)
+		}
+	}
+
+	// An error comes back as it is, with a nil Server (not a typed nil).
+	boom := errors.New("boom")
+	srv, err = Func("err", "m", Profile{}, func(string) (*ownServer, error) { return &ownServer{}, boom }).Start("127.0.0.1:0")
+	if !errors.Is(err, boom) || srv != nil {
+		t.Errorf("Start = %v, %v; want nil and the start function's error", srv, err)
+	}
+}
+
 func TestRegistry(t *testing.T) {
 	r := NewRegistry(fake("zeta"), fake("alpha"), fake("mid"))
 	if got := strings.Join(r.Names(), ","); got != "alpha,mid,zeta" {

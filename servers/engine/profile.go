@@ -7,7 +7,7 @@ import (
 )
 
 // Profile lists the deviations from the full contract that a target
-// declares (CONTRACT §3). The zero Profile declares none: the target is held
+// declares (SPEC.md §3). The zero Profile declares none: the target is held
 // to every spec. A declared deviation never hides a spec; it is reported.
 type Profile struct {
 	// MaxConns is the most connections served at once; 0 means no limit.
