@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/internal/enginetest"
 )
@@ -55,11 +56,11 @@ func TestWorkers(t *testing.T) {
 		t.Fatalf("worker pids %v, want %d", pids, DefaultWorkers)
 	}
 	for _, pid := range pids {
-		f := enginetest.ProcStat(pid)
-		if len(f) < 3 {
-			t.Errorf("worker %d: no such process", pid)
-		} else if f[2] != strconv.Itoa(syscall.Getpgrp()) {
-			t.Errorf("worker %d in process group %s, want the parent's %d", pid, f[2], syscall.Getpgrp())
+		st, err := probe.Stat(pid)
+		if err != nil {
+			t.Errorf("worker %d: %v", pid, err)
+		} else if st.PGRP != syscall.Getpgrp() {
+			t.Errorf("worker %d in process group %d, want the parent's %d", pid, st.PGRP, syscall.Getpgrp())
 		}
 	}
 }

@@ -5,6 +5,8 @@ package thirdparty_test
 import (
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -15,8 +17,38 @@ import (
 	"github.com/echospec/echospec/servers/thirdparty/netpoll"
 )
 
-// TestSmoke starts each adapter, echoes one line through it and closes it.
+// smokeEnv names the one adapter a re-executed test binary smoke-tests.
+const smokeEnv = "ECHOSPEC_SMOKE_ENGINE"
+
+// TestSmoke smoke-tests each adapter in a process of its own: the engines
+// keep goroutines (and, in some, a late write to a closed wake-up eventfd)
+// past their Stop, so in one process an engine stopped earlier could write
+// into a connection of the next one whose fd reused the number (seen once:
+// 8 bytes of 0x01 00… at the head of nbio's echo after gnet and evio had
+// run). Each adapter alone is what the test is about.
 func TestSmoke(t *testing.T) {
+	if os.Getenv(smokeEnv) != "" {
+		t.Skip("a re-executed smoke test runs TestSmokeOne only")
+	}
+	for _, name := range []string{"gnet", "evio", "nbio", "netpoll"} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSmokeOne$", "-test.count=1", "-test.v")
+			cmd.Env = append(os.Environ(), smokeEnv+"="+name)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Errorf("%s: %v\n%s", name, err, out)
+			}
+		})
+	}
+}
+
+// TestSmokeOne starts the adapter named by smokeEnv, echoes one line
+// through it and closes it; TestSmoke runs it once per adapter.
+func TestSmokeOne(t *testing.T) {
+	only := os.Getenv(smokeEnv)
+	if only == "" {
+		t.Skip("run by TestSmoke, in a process of its own")
+	}
 	const (
 		send = "hello, World 123"
 		want = "HELLO, WORLD 123"
@@ -31,6 +63,9 @@ func TestSmoke(t *testing.T) {
 		{"netpoll", netpoll.Engine()},
 	}
 	for _, tt := range tests {
+		if tt.name != only {
+			continue
+		}
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.eng.Name(); got != tt.name {
 				t.Errorf("Name() = %q, want %q", got, tt.name)
