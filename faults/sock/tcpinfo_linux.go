@@ -53,7 +53,6 @@ func (i Info) PeerEnded() bool {
 // Drained reports whether everything written was sent and acknowledged.
 func (i Info) Drained() bool { return i.Unacked == 0 && i.NotSent == 0 }
 
-
 // TCPInfo reads TCP_INFO for c.
 func TCPInfo(c *net.TCPConn) (Info, error) {
 	rc, err := c.SyscallConn()

@@ -27,7 +27,6 @@ func (i Info) PeerEnded() bool { return false }
 // Drained reports whether everything written was acknowledged.
 func (i Info) Drained() bool { return false }
 
-
 // TCPInfo is not available here.
 func TCPInfo(c *net.TCPConn) (Info, error) { return Info{}, errors.New("tcp_info: Linux only") }
 

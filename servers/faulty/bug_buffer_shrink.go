@@ -4,8 +4,6 @@ package faulty
 // the read and the echo.
 
 import (
-	"errors"
-	"io"
 	"net"
 
 	"github.com/echospec/echospec/suites/spec"
@@ -22,7 +20,7 @@ func bufferShrink() Bug {
 		Defect: "sizes each connection's read buffer to its traffic: every 256 reads (a uint8 counter wraps), if none of them was larger than 512 bytes, it shrinks the buffer to 512 bytes, but does so after the read and before the echo, " +
 			"so the echo of that 256th read is taken from the new, empty buffer (zeros); single exchanges and bulk streams never take that path, a long conversation of small messages does",
 		Models: "adaptive receive-buffer sizing (as Netty's AdaptiveRecvByteBufAllocator) done at the wrong point: the buffer replaced while its data is still to be used",
-		Aims:   catches("E3: wrong-byte"),
+		Aims:   catches("E3: wrong-byte", "E3p: wrong-byte"),
 	}, skeleton(hooks{serve: serveAdaptive}))
 }
 
@@ -49,13 +47,9 @@ func serveAdaptive(s *server, c *net.TCPConn) {
 		if n > 0 && !s.send(c, s.upper(buf, n)) {
 			return
 		}
-		if err == nil {
-			continue
+		if err != nil {
+			s.finish(c, err)
+			return
 		}
-		if errors.Is(err, io.EOF) {
-			c.CloseWrite()
-		}
-		s.drop(c)
-		return
 	}
 }

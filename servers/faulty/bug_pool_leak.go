@@ -5,7 +5,6 @@ package faulty
 
 import (
 	"errors"
-	"io"
 	"net"
 	"syscall"
 
@@ -101,14 +100,10 @@ func servePooled(s *server, c *net.TCPConn, pool chan []byte) {
 				pool <- buf
 			}
 		}
-		if err == nil {
-			continue
+		if err != nil {
+			s.finish(c, err)
+			return
 		}
-		if errors.Is(err, io.EOF) {
-			c.CloseWrite()
-		}
-		s.drop(c)
-		return
 	}
 }
 

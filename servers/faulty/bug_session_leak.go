@@ -4,8 +4,6 @@ package faulty
 // buffers, stays in the session table after the connection ends.
 
 import (
-	"errors"
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -84,14 +82,10 @@ func sessionLeak() Bug {
 					}
 					ss.sent += int64(n)
 				}
-				if err == nil {
-					continue
+				if err != nil {
+					s.finish(c, err)
+					return
 				}
-				if errors.Is(err, io.EOF) {
-					c.CloseWrite()
-				}
-				s.drop(c)
-				return
 			}
 		},
 	}))

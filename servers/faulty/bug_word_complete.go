@@ -5,7 +5,6 @@ package faulty
 
 import (
 	"errors"
-	"io"
 	"net"
 	"os"
 	"time"
@@ -25,7 +24,7 @@ func wordComplete() Bug {
 			"but reads it to the start of that word, overwriting the 1..7 bytes it had: when more input follows at once (odd-sized pieces streamed in), those bytes are lost from the echo; " +
 			"a message followed by silence (ping-pong, single exchanges) and full 16 KiB reads never take that path",
 		Models: "a reassembly/word-alignment read with the wrong offset: buf[whole:] where buf[n:] was meant, on a path only odd-sized pipelined reads reach",
-		Aims:   catches("E6: wrong-byte"),
+		Aims:   catches("E6: wrong-byte", "E6p: wrong-byte"),
 	}, skeleton(hooks{serve: serveWords}))
 }
 
@@ -49,13 +48,9 @@ func serveWords(s *server, c *net.TCPConn) {
 		if n > 0 && !s.send(c, s.upper(buf, n)) {
 			return
 		}
-		if err == nil {
-			continue
+		if err != nil {
+			s.finish(c, err)
+			return
 		}
-		if errors.Is(err, io.EOF) {
-			c.CloseWrite()
-		}
-		s.drop(c)
-		return
 	}
 }

@@ -281,3 +281,13 @@ func (s *server) send(c *net.TCPConn, b []byte) bool {
 	s.drop(c) // reset or broken pipe: this connection is over
 	return false
 }
+
+// finish ends a connection whose read returned err, as the correct
+// skeleton does: after the client's FIN (every byte read has been
+// echoed) half-close, then drop; after any other error, drop.
+func (s *server) finish(c *net.TCPConn, err error) {
+	if errors.Is(err, io.EOF) {
+		c.CloseWrite()
+	}
+	s.drop(c)
+}

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -100,19 +99,7 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E7"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		n := r.fit(crossTalkConns, 0, "concurrent connections")
-		conns := dialAll(ctx, r.addr(p), n)
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i, c := range conns {
-			wg.Go(func() {
-				// The first bytes name the connection, so cross-talk is
-				// seen at once.
-				msg := append([]byte(fmt.Sprintf("conn %04d:", i)), payload.Random(crossTalkSize, uint64(1000+i))...)
-				_, errs[i] = verify.Exchange(ctx, c, msg, verify.Options{ExtraWait: extraWait})
-			})
-		}
-		wg.Wait()
-		noErr(firstErrors(errs, "connection"), "%d concurrent connections", n)
+		concurrent(ctx, r.addr(p), n, crossTalkSize, 1000, verify.Options{ExtraWait: extraWait})
 	}, pl)
 
 	s.it(p.id("E10"), func(ctx SpecContext) {

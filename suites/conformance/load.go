@@ -22,7 +22,7 @@ func (s *suite) loadSpecs() {
 		s.it("C1", func(ctx SpecContext) {
 			r := s.start(ctx)
 			n := r.fit(loadConns, 0, "concurrent connections")
-			r.concurrent(ctx, n, loadSize)
+			concurrent(ctx, r.inst.Addr(), n, loadSize, 50000, verify.Options{Stall: loadStall})
 		})
 
 		s.it("C2", func(ctx SpecContext) {
@@ -39,7 +39,7 @@ func (s *suite) loadSpecs() {
 			} else {
 				needFDs(2*n + c10kFDSpare)
 			}
-			r.concurrent(ctx, n, c10kSize)
+			concurrent(ctx, r.inst.Addr(), n, c10kSize, 50000, verify.Options{Stall: loadStall})
 		})
 
 		s.it("C3", func(ctx SpecContext) {
@@ -122,17 +122,18 @@ func (s *suite) loadLong() {
 	})
 }
 
-// concurrent opens n connections, then runs an exchange of size bytes on
-// all of them at once, each payload led by its connection's number.
-func (r *run) concurrent(ctx SpecContext, n, size int) {
+// concurrent opens n connections to addr, then runs an exchange of size
+// bytes on all of them at once, each payload led by its connection's
+// number so that cross-talk is seen at once (seeds from seed).
+func concurrent(ctx SpecContext, addr string, n, size int, seed uint64, o verify.Options) {
 	GinkgoHelper()
-	conns := dialAll(ctx, r.inst.Addr(), n)
+	conns := dialAll(ctx, addr, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Go(func() {
-			msg := append([]byte(fmt.Sprintf("conn %05d:", i)), payload.Random(size, uint64(50000+i))...)
-			_, errs[i] = verify.Exchange(ctx, c, msg, verify.Options{Stall: loadStall})
+			msg := append([]byte(fmt.Sprintf("conn %05d:", i)), payload.Random(size, seed+uint64(i))...)
+			_, errs[i] = verify.Exchange(ctx, c, msg, o)
 		})
 	}
 	wg.Wait()

@@ -40,9 +40,9 @@ import (
 type Target struct {
 	Name    string
 	Cmdline string // ECHOSPEC_TARGET_CMD, run from the module root
-	// Skip is a Ginkgo --skip pattern that narrows the default selection
-	// ("" runs all of it).
-	Skip    string
+	// Skip is a Ginkgo --skip pattern and LabelFilter a label filter that
+	// narrow the default selection ("" runs all of it).
+	Skip, LabelFilter string
 	Profile engine.Profile
 	// Bug is the faulty server's catalog entry; nil for a correct server.
 	Bug *faulty.Bug
@@ -146,6 +146,9 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	}
 	if t.Skip != "" {
 		args = append(args, "-ginkgo.skip="+t.Skip)
+	}
+	if t.LabelFilter != "" {
+		args = append(args, "-ginkgo.label-filter="+t.LabelFilter)
 	}
 	// From the suite's own directory, as go test runs it (it reads files
 	// there); it resolves the target command from the module root itself.
