@@ -43,7 +43,7 @@ type Target struct {
 	// Skip is a Ginkgo --skip pattern and LabelFilter a label filter that
 	// narrow the default selection ("" runs all of it).
 	Skip, LabelFilter string
-	Profile engine.Profile
+	Profile           engine.Profile
 	// Bug is the faulty server's catalog entry; nil for a correct server.
 	Bug *faulty.Bug
 }
