@@ -247,7 +247,19 @@ func (d Detection) Markdown() string {
 	fmt.Fprintf(&b, "- **Faulty servers caught** (at least one spec failed): %d of %d (%s).\n", caught, n, pct(caught, n))
 	fmt.Fprintf(&b, "- **Caught by every declared spec, with the declared kind**: %d of %d (%s).\n", full, n, pct(full, n))
 	unaimed := d.Unaimed()
-	fmt.Fprintf(&b, "- **Spec IDs caught for the right reason** (a faulty server aimed at the spec, failing with the declared kind): %d of %d.", len(ids)-len(unaimed), len(ids))
+	judging, reports := 0, []string{}
+	for _, id := range ids {
+		if def, ok := conformance.Lookup(id); ok && len(def.Kinds) == 0 {
+			reports = append(reports, id)
+			continue
+		}
+		judging++
+	}
+	fmt.Fprintf(&b, "- **Spec IDs caught for the right reason** (a faulty server aimed at the spec, failing with the declared kind): %d of the %d that judge", judging-len(unaimed), judging)
+	if len(reports) > 0 {
+		fmt.Fprintf(&b, " (%s only measure and report)", strings.Join(reports, ", "))
+	}
+	b.WriteString(".")
 	if len(unaimed) > 0 {
 		fmt.Fprintf(&b, " Not shown: %s.", strings.Join(unaimed, ", "))
 	}
