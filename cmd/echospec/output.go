@@ -9,6 +9,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/runner"
 	"github.com/echospec/echospec/suites/spec"
@@ -47,6 +48,9 @@ func (p *printer) header(sc types.SuiteConfig) {
 		runner.SpecVersion(), sc.RandomSeed, sel, strings.Join(names, ", "))
 	if p.s.Config.TargetCmd != "" {
 		fmt.Fprintf(p.w, "  %s: %s (in %s)\n", p.s.Config.TargetName, p.s.Config.TargetCmd, p.s.Run.Dir)
+	}
+	if pr := p.s.Config.Protocol; pr != payload.UpperEcho {
+		fmt.Fprintf(p.w, "  judged by protocol %s: %s, not upper-echo\n", pr, pr.Description())
 	}
 }
 

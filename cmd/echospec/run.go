@@ -25,6 +25,8 @@ type runCmd struct {
 	Name             string        `help:"The outside target's name in reports (default external)." env:"ECHOSPEC_TARGET_NAME" group:"target"`
 	Profile          string        `help:"Deviations the outside target declares: max-conns=N, busy-idle (comma-separated)." env:"ECHOSPEC_TARGET_PROFILE" group:"target"`
 	PIDFile          string        `name:"pid-file" help:"For --cmd: a file in which the server writes its PID, for a wrapper that does not exec it ($ECHO_PORT is expanded)." env:"ECHOSPEC_TARGET_PIDFILE" placeholder:"FILE" group:"target"`
+	Host             string        `help:"For --cmd: the loopback address the server is to listen on, 127.0.0.1 (default) or ::1 (then ECHO_ADDR=[::1]:PORT, ECHO_HOST=::1)." env:"ECHOSPEC_TARGET_HOST" placeholder:"HOST" group:"target"`
+	Protocol         string        `help:"The protocol every target is judged by: upper-echo (default, SPEC.md §1) or echo (every byte back unchanged, RFC 862)." env:"ECHOSPEC_PROTOCOL" placeholder:"PROTOCOL" group:"target"`
 	ToxiproxyURL     string        `name:"toxiproxy-url" help:"Use this toxiproxy API server (toxiproxy-server) instead of an embedded one; shards may share it." env:"ECHOSPEC_TOXIPROXY_URL" placeholder:"URL" group:"target"`
 	LabelFilter      string        `help:"Ginkgo label filter: which specs, e.g. 'echo && must', '!slow-client'." env:"ECHOSPEC_LABEL_FILTER" placeholder:"FILTER" group:"selection"`
 	Focus            string        `help:"Run only specs whose text matches this regular expression, e.g. '\\[E12\\]'." env:"ECHOSPEC_FOCUS" placeholder:"REGEXP" group:"selection"`
@@ -46,6 +48,8 @@ var flags = map[string]string{
 	runner.EnvTargetName:       "name",
 	runner.EnvProfile:          "profile",
 	runner.EnvPIDFile:          "pid-file",
+	runner.EnvTargetHost:       "host",
+	runner.EnvProtocol:         "protocol",
 	runner.EnvToxiproxy:        "toxiproxy-url",
 	runner.EnvExpectedFailures: "expected-failures",
 	runner.EnvStrict:           "strict",
@@ -67,6 +71,10 @@ func (c *runCmd) setting(name string) string {
 		return c.Profile
 	case runner.EnvPIDFile:
 		return c.PIDFile
+	case runner.EnvTargetHost:
+		return c.Host
+	case runner.EnvProtocol:
+		return c.Protocol
 	case runner.EnvToxiproxy:
 		return c.ToxiproxyURL
 	case runner.EnvExpectedFailures:

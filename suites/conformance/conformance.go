@@ -22,6 +22,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/suites/spec"
 )
@@ -33,6 +34,7 @@ type options struct {
 	toxiproxyURL string
 	xfail        map[string]Expected // spec ID → the declared failure
 	strict       bool
+	protocol     payload.Protocol // the echo every exchange is judged by
 }
 
 // Expected is a declared expected failure of one spec on one target: the
@@ -68,6 +70,14 @@ func WithExpectedFailures(xfail map[string]Expected) Option {
 // for CI that wants stale declarations retired.
 func WithStrict(strict bool) Option {
 	return func(o *options) { o.strict = strict }
+}
+
+// WithProtocol judges the target by protocol p: payload.Echo for a server
+// that echoes bytes unchanged (RFC 862), instead of the default,
+// payload.UpperEcho (SPEC.md §1). Every spec is otherwise the same; each
+// spec's report names a protocol other than the default.
+func WithProtocol(p payload.Protocol) Option {
+	return func(o *options) { o.protocol = p }
 }
 
 // WithToxiproxy makes the fault specs use the toxiproxy API server at url
@@ -147,10 +157,14 @@ func (s *suite) decorators(id string) []any {
 	return args
 }
 
-// declared runs at the start of spec id: for a declared expected failure
-// it says so in the report and, at the spec's end, reports a pass (and,
+// declared runs at the start of spec id: it names a protocol other than
+// the default in the spec's report; for a declared expected failure it
+// says so in the report and, at the spec's end, reports a pass (and,
 // WithStrict, fails it).
 func (s *suite) declared(id string) {
+	if s.opts.protocol != payload.UpperEcho {
+		AddReportEntry(spec.ProtocolEntry, s.opts.protocol.String(), ReportEntryVisibilityNever)
+	}
 	x, ok := s.opts.xfail[id]
 	if !ok {
 		return

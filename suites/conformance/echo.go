@@ -30,14 +30,14 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E1"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		_, err := verify.Exchange(ctx, c, []byte("q"), verify.Options{ExtraWait: extraWait})
+		_, err := s.exchange(ctx, c, []byte("q"), verify.Options{ExtraWait: extraWait})
 		noErr(err, "")
 	}, pl)
 
 	s.it(p.id("E2"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		_, err := verify.Exchange(ctx, c, payload.AllBytes(), verify.Options{ExtraWait: extraWait})
+		_, err := s.exchange(ctx, c, payload.AllBytes(), verify.Options{ExtraWait: extraWait})
 		noErr(err, "")
 	}, pl)
 
@@ -48,7 +48,7 @@ func (s *suite) pathEchoSpecs(p path) {
 		rtts := make([]time.Duration, 0, pingPongRounds)
 		for i := range pingPongRounds {
 			msg := payload.Random(1+rng.IntN(pingPongMaxSize), uint64(i))
-			st, err := verify.Exchange(ctx, c, msg, verify.Options{})
+			st, err := s.exchange(ctx, c, msg, verify.Options{})
 			noErr(err, "round trip %d of %d (%d bytes)", i+1, pingPongRounds, len(msg))
 			rtts = append(rtts, st.Elapsed)
 		}
@@ -58,7 +58,7 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E4"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		st, err := verify.Exchange(ctx, c, payload.Random(pipelinedSmall, 4), verify.Options{ExtraWait: extraWait})
+		st, err := s.exchange(ctx, c, payload.Random(pipelinedSmall, 4), verify.Options{ExtraWait: extraWait})
 		noErr(err, "")
 		reportThroughput(st)
 	}, pl)
@@ -66,7 +66,7 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E5"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		st, err := verify.Exchange(ctx, c, payload.Random(pipelinedLarge, 5), verify.Options{ExtraWait: extraWait, Stall: largeStall})
+		st, err := s.exchange(ctx, c, payload.Random(pipelinedLarge, 5), verify.Options{ExtraWait: extraWait, Stall: largeStall})
 		noErr(err, "")
 		reportThroughput(st)
 	}, pl)
@@ -92,14 +92,14 @@ func (s *suite) pathEchoSpecs(p path) {
 				return 0
 			},
 		}
-		_, err := verify.Exchange(ctx, c, payload.Random(chunkedSize, 6), opts)
+		_, err := s.exchange(ctx, c, payload.Random(chunkedSize, 6), opts)
 		noErr(err, "")
 	}, pl)
 
 	s.it(p.id("E7"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		n := r.fit(crossTalkConns, 0, "concurrent connections")
-		concurrent(ctx, r.addr(p), n, crossTalkSize, 1000, verify.Options{ExtraWait: extraWait})
+		s.concurrent(ctx, r.addr(p), n, crossTalkSize, 1000, verify.Options{ExtraWait: extraWait})
 	}, pl)
 
 	s.it(p.id("E10"), func(ctx SpecContext) {
@@ -111,7 +111,7 @@ func (s *suite) pathEchoSpecs(p path) {
 			c.Close()
 		}
 		c := dial(ctx, addr)
-		_, err := verify.Exchange(ctx, c, payload.Text(emptyAfter), verify.Options{ExtraWait: extraWait})
+		_, err := s.exchange(ctx, c, payload.Text(emptyAfter), verify.Options{ExtraWait: extraWait})
 		noErr(err, "the exchange after %d empty connections", emptyConns)
 	}, pl)
 
@@ -123,14 +123,14 @@ func (s *suite) halfCloseSpecs() {
 	s.it("E8", func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.inst.Addr())
-		_, err := verify.Exchange(ctx, c, payload.Random(halfCloseSize, 8), verify.Options{HalfClose: true})
+		_, err := s.exchange(ctx, c, payload.Random(halfCloseSize, 8), verify.Options{HalfClose: true})
 		noErr(err, "")
 	}, direct.label())
 
 	s.it("E12", func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.inst.Addr())
-		_, err := verify.Exchange(ctx, c, payload.Random(lateReadSize, 12), verify.Options{HalfClose: true, ReadDelay: lateReadDelay})
+		_, err := s.exchange(ctx, c, payload.Random(lateReadSize, 12), verify.Options{HalfClose: true, ReadDelay: lateReadDelay})
 		noErr(err, "")
 	}, direct.label())
 
@@ -139,7 +139,7 @@ func (s *suite) halfCloseSpecs() {
 		for i := range shortConns {
 			c := dial(ctx, r.inst.Addr())
 			msg := payload.Random(100+i*1000, uint64(900+i))
-			_, err := verify.Exchange(ctx, c, msg, verify.Options{HalfClose: true, Stall: shortStall})
+			_, err := s.exchange(ctx, c, msg, verify.Options{HalfClose: true, Stall: shortStall})
 			noErr(err, "connection %d of %d (%d bytes)", i+1, shortConns, len(msg))
 			c.Close()
 		}
@@ -154,10 +154,10 @@ func (s *suite) echoLong() {
 		s.it(p.id("E11"), func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.addr(p))
-			_, err := verify.Exchange(ctx, c, []byte("before idle"), verify.Options{})
+			_, err := s.exchange(ctx, c, []byte("before idle"), verify.Options{})
 			noErr(err, "before the idle time")
 			idle(ctx, idleShort)
-			_, err = verify.Exchange(ctx, c, []byte("after idle"), verify.Options{ExtraWait: extraWait})
+			_, err = s.exchange(ctx, c, []byte("after idle"), verify.Options{ExtraWait: extraWait})
 			noErr(err, "after %v idle", idleShort)
 		}, pl)
 	}

@@ -82,7 +82,7 @@ func (s *suite) startProcess(ctx context.Context) (*run, proc) {
 func (r *run) holdsConnections(ctx context.Context) {
 	GinkgoHelper()
 	c := dial(ctx, r.inst.Addr())
-	_, err := verify.Exchange(ctx, c, []byte("who"), verify.Options{})
+	_, err := r.s.exchange(ctx, c, []byte("who"), verify.Options{})
 	noErr(err, "the connection whose holder is checked")
 	if err := target.VerifyServer(r.inst, c); err != nil {
 		if errors.Is(err, target.ErrNotHeld) {
@@ -106,6 +106,15 @@ func (s *suite) startOwn(ctx context.Context) (*run, bool) {
 	r := s.start(ctx)
 	_, own := r.inst.(target.Process)
 	return r, own
+}
+
+// exchange is verify.Exchange judged by the target's protocol
+// (WithProtocol): every exchange of every spec goes through it, so that
+// the protocol is set in one place. (S10's yardstick, an upper-echo
+// server of the suite's own, is the one exchange that does not.)
+func (s *suite) exchange(ctx context.Context, c net.Conn, p []byte, o verify.Options) (verify.Stats, error) {
+	o.Protocol = s.opts.protocol
+	return verify.Exchange(ctx, c, p, o)
 }
 
 // watch takes charge of a started instance for the current spec.
@@ -186,7 +195,7 @@ func (r *run) serves(ctx context.Context, when string) {
 func (r *run) servesWithin(ctx context.Context, stall time.Duration, when string) {
 	GinkgoHelper()
 	c := dial(ctx, r.inst.Addr())
-	_, err := verify.Exchange(ctx, c, payload.Random(serveSize, 99), verify.Options{ExtraWait: extraWait, Stall: stall})
+	_, err := r.s.exchange(ctx, c, payload.Random(serveSize, 99), verify.Options{ExtraWait: extraWait, Stall: stall})
 	noErr(err, "%s, a new connection's echo", when)
 }
 
@@ -197,7 +206,7 @@ func (r *run) background(ctx context.Context, what string, p []byte, o verify.Op
 	c := dial(ctx, r.inst.Addr())
 	done := make(chan error, 1)
 	go func() {
-		_, err := verify.Exchange(ctx, c, p, o)
+		_, err := r.s.exchange(ctx, c, p, o)
 		done <- verify.Describe(err, "%s", what)
 	}()
 	return func() error { return <-done }
@@ -414,7 +423,7 @@ func firstErrors(errs []error, what string) error {
 
 // pingPong runs n connections at once, each doing rounds round trips of
 // small random messages, and returns every round-trip time.
-func pingPong(ctx context.Context, addr string, n, rounds int, seed uint64) ([]time.Duration, error) {
+func (s *suite) pingPong(ctx context.Context, addr string, n, rounds int, seed uint64) ([]time.Duration, error) {
 	conns := make([]net.Conn, n)
 	for i := range conns {
 		c, err := dialErr(ctx, addr)
@@ -430,7 +439,7 @@ func pingPong(ctx context.Context, addr string, n, rounds int, seed uint64) ([]t
 	for i, c := range conns {
 		wg.Go(func() {
 			for j := range rounds {
-				st, err := verify.Exchange(ctx, c, payload.Random(64, seed+uint64(i*rounds+j)), verify.Options{})
+				st, err := s.exchange(ctx, c, payload.Random(64, seed+uint64(i*rounds+j)), verify.Options{})
 				if err != nil {
 					errs[i] = verify.Describe(err, "round trip %d", j+1)
 					return
@@ -542,13 +551,13 @@ func spinning(ctx context.Context, pid proc, d time.Duration) (float64, probe.Sa
 }
 
 // oneShot makes one connection with a one-byte exchange.
-func oneShot(ctx context.Context, addr string) error {
+func (s *suite) oneShot(ctx context.Context, addr string) error {
 	c, err := dialErr(ctx, addr)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_, err = verify.Exchange(ctx, c, []byte("b"), verify.Options{})
+	_, err = s.exchange(ctx, c, []byte("b"), verify.Options{})
 	return err
 }
 

@@ -31,7 +31,7 @@ func (s *suite) hygieneSpecs() {
 				noErr(err, "cycle %d of %d", i+1, fdCycles)
 				switch i % 4 {
 				case 0, 1:
-					_, err = verify.Exchange(ctx, c, []byte("fd"), verify.Options{})
+					_, err = s.exchange(ctx, c, []byte("fd"), verify.Options{})
 					noErr(err, "cycle %d of %d", i+1, fdCycles)
 					c.Close()
 				case 2:
@@ -49,7 +49,7 @@ func (s *suite) hygieneSpecs() {
 			r, pid := s.startProcess(ctx)
 			before := sample(pid)
 			n := r.fit(threadBurst, 0, "connections at once in the burst")
-			errs := burst(threadBurst, n, func(int) error { return oneShot(ctx, r.inst.Addr()) })
+			errs := burst(threadBurst, n, func(int) error { return s.oneShot(ctx, r.inst.Addr()) })
 			noErr(firstErrors(errs, "burst connection"), "")
 			settlesTo(ctx, pid, spec.ThreadGrowth, "threads", func(s probe.Sample) int { return s.Threads }, before.Threads, threadSlack,
 				fmt.Sprintf("after a burst of %d connections", threadBurst))
@@ -60,7 +60,7 @@ func (s *suite) hygieneSpecs() {
 			n := r.fit(idleConns, 0, "idle connections")
 			before := sample(pid)
 			for i, c := range dialAll(ctx, r.inst.Addr(), n) {
-				_, err := verify.Exchange(ctx, c, []byte("m"), verify.Options{})
+				_, err := s.exchange(ctx, c, []byte("m"), verify.Options{})
 				noErr(err, "idle connection %d of %d", i+1, n)
 			}
 			after := sample(pid)
@@ -80,7 +80,7 @@ func (s *suite) hygieneLong() {
 		t0 := time.Now()
 		var last error
 		expect(spec.Refused).Eventually(ctx, func() bool {
-			last = oneShot(ctx, r.inst.Addr())
+			last = s.oneShot(ctx, r.inst.Addr())
 			return last == nil
 		}).WithTimeout(emfileRecover).WithPolling(emfilePoll).Should(BeTrue(), func() string {
 			return fmt.Sprintf("no echo within %v after the fd limit was restored: %v", time.Since(t0).Round(time.Millisecond), last)
@@ -105,7 +105,7 @@ func (s *suite) hygieneLong() {
 				return err
 			}
 			defer c.Close()
-			_, err = verify.Exchange(ctx, c, payload.Random(memSize, uint64(i%64)), verify.Options{})
+			_, err = s.exchange(ctx, c, payload.Random(memSize, uint64(i%64)), verify.Options{})
 			return err
 		}
 		By(fmt.Sprintf("%d warm-up connections", memWarm))

@@ -22,7 +22,7 @@ func (s *suite) loadSpecs() {
 		s.it("C1", func(ctx SpecContext) {
 			r := s.start(ctx)
 			n := r.fit(loadConns, 0, "concurrent connections")
-			concurrent(ctx, r.inst.Addr(), n, loadSize, 50000, verify.Options{Stall: loadStall})
+			s.concurrent(ctx, r.inst.Addr(), n, loadSize, 50000, verify.Options{Stall: loadStall})
 		})
 
 		s.it("C2", func(ctx SpecContext) {
@@ -39,7 +39,7 @@ func (s *suite) loadSpecs() {
 			} else {
 				needFDs(2*n + c10kFDSpare)
 			}
-			concurrent(ctx, r.inst.Addr(), n, c10kSize, 50000, verify.Options{Stall: loadStall})
+			s.concurrent(ctx, r.inst.Addr(), n, c10kSize, 50000, verify.Options{Stall: loadStall})
 		})
 
 		s.it("C3", func(ctx SpecContext) {
@@ -50,7 +50,7 @@ func (s *suite) loadSpecs() {
 			}
 			conns := dialAll(ctx, r.inst.Addr(), m)
 			for i, c := range conns {
-				_, err := verify.Exchange(ctx, c, []byte("in"), verify.Options{})
+				_, err := s.exchange(ctx, c, []byte("in"), verify.Options{})
 				noErr(err, "connection %d of the %d allowed", i+1, m)
 			}
 			extra := dial(ctx, r.inst.Addr())
@@ -71,8 +71,8 @@ func (s *suite) loadSpecs() {
 				off += n
 				noErr(err, "connection %d, waiting for its echo after connection 1 closed (%d of %d bytes after %v)", m+1, off, len(got), time.Since(t0).Round(time.Millisecond))
 			}
-			if string(got) != "WAITING" {
-				fail(spec.WrongByte, fmt.Sprintf("connection %d: echo %q, want %q", m+1, got, "WAITING"))
+			if want := s.opts.protocol.Expect([]byte("waiting")); string(got) != string(want) {
+				fail(spec.WrongByte, fmt.Sprintf("connection %d: echo %q, want %q", m+1, got, want))
 			}
 			deviation("max-conns=%d: connection %d waited, then was served %v after one closed", m, m+1, time.Since(t0).Round(time.Millisecond))
 		})
@@ -101,7 +101,7 @@ func (s *suite) loadLong() {
 				return err
 			}
 			defer c.Close()
-			_, err = verify.Exchange(ctx, c, payloads[i%conc], verify.Options{Chunks: func(int) int { return soakChunk }, HalfClose: true})
+			_, err = s.exchange(ctx, c, payloads[i%conc], verify.Options{Chunks: func(int) int { return soakChunk }, HalfClose: true})
 			return err
 		})
 		noErr(firstErrors(errs, "soak connection"), "")
@@ -125,7 +125,7 @@ func (s *suite) loadLong() {
 // concurrent opens n connections to addr, then runs an exchange of size
 // bytes on all of them at once, each payload led by its connection's
 // number so that cross-talk is seen at once (seeds from seed).
-func concurrent(ctx SpecContext, addr string, n, size int, seed uint64, o verify.Options) {
+func (s *suite) concurrent(ctx SpecContext, addr string, n, size int, seed uint64, o verify.Options) {
 	GinkgoHelper()
 	conns := dialAll(ctx, addr, n)
 	errs := make([]error, n)
@@ -133,7 +133,7 @@ func concurrent(ctx SpecContext, addr string, n, size int, seed uint64, o verify
 	for i, c := range conns {
 		wg.Go(func() {
 			msg := append([]byte(fmt.Sprintf("conn %05d:", i)), payload.Random(size, seed+uint64(i))...)
-			_, errs[i] = verify.Exchange(ctx, c, msg, o)
+			_, errs[i] = s.exchange(ctx, c, msg, o)
 		})
 	}
 	wg.Wait()

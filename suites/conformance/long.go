@@ -37,6 +37,7 @@ func (s *suite) longSpecs() {
 // idleHeld is E13's server and idle connections, opened before the
 // long-running group's specs and checked after them.
 type idleHeld struct {
+	s      *suite
 	inst   target.Instance
 	conns  []*net.TCPConn
 	opened time.Time
@@ -47,7 +48,7 @@ type idleHeld struct {
 // holdIdle starts E13's server and opens its connections, each
 // exchanging once. It never fails the group: an error is kept for E13.
 func (s *suite) holdIdle(ctx context.Context) *idleHeld {
-	h := &idleHeld{n: longIdleConns}
+	h := &idleHeld{s: s, n: longIdleConns}
 	if err := target.Available(s.t); err != nil {
 		h.err = err // E13 is skipped with the reason before it looks
 		return h
@@ -70,7 +71,7 @@ func (s *suite) holdIdle(ctx context.Context) *idleHeld {
 		c, err := dialErr(ctx, h.inst.Addr())
 		if err == nil {
 			h.conns = append(h.conns, c)
-			_, err = verify.Exchange(ctx, c, []byte(fmt.Sprintf("idle %02d before", i)), verify.Options{})
+			_, err = s.exchange(ctx, c, []byte(fmt.Sprintf("idle %02d before", i)), verify.Options{})
 		}
 		if err != nil {
 			h.err = verify.Describe(err, "idle connection %d of %d, before the idle time", i+1, h.n)
@@ -101,7 +102,7 @@ func (h *idleHeld) check(ctx SpecContext) {
 	var wg sync.WaitGroup
 	for i, c := range h.conns {
 		wg.Go(func() {
-			_, errs[i] = verify.Exchange(ctx, c, []byte(fmt.Sprintf("idle %02d after", i)), verify.Options{ExtraWait: extraWait})
+			_, errs[i] = h.s.exchange(ctx, c, []byte(fmt.Sprintf("idle %02d after", i)), verify.Options{ExtraWait: extraWait})
 		})
 	}
 	wg.Wait()

@@ -21,7 +21,7 @@ func (s *suite) partialSpecs() {
 		s.it("W1", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.proxy(toxi.Slicer(toxi.Upstream, slicerAvg, slicerVariation, slicerDelay), toxi.Slicer(toxi.Downstream, slicerAvg, slicerVariation, slicerDelay)))
-			_, err := verify.Exchange(ctx, c, payload.Random(slicerSize, 21), verify.Options{ExtraWait: extraWait})
+			_, err := s.exchange(ctx, c, payload.Random(slicerSize, 21), verify.Options{ExtraWait: extraWait})
 			noErr(err, "")
 		})
 
@@ -34,7 +34,7 @@ func (s *suite) partialSpecs() {
 			noErr(kinded(spec.Refused, err), "")
 			DeferCleanup(func() { c.Close() })
 			w := sock.WatchWindow(c, w2Full)
-			_, err = verify.Exchange(ctx, c, payload.Random(n, 22), verify.Options{
+			_, err = s.exchange(ctx, c, payload.Random(n, 22), verify.Options{
 				ReadSize: tinyRead, ReadPause: tinyReadPause, ExtraWait: extraWait})
 			closed, werr := w.Stop()
 			AddReportEntry("short writes forced", fmt.Sprintf("%s (%d × tcp_wmem max %s + %s); the client's receive window was closed for %v of the exchange",
@@ -50,7 +50,7 @@ func (s *suite) partialSpecs() {
 		s.it("W3", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.proxy(toxi.Bandwidth(toxi.Upstream, bandwidthKBps), toxi.Bandwidth(toxi.Downstream, bandwidthKBps)))
-			st, err := verify.Exchange(ctx, c, payload.Random(bandwidthSize, 23), verify.Options{ExtraWait: extraWait})
+			st, err := s.exchange(ctx, c, payload.Random(bandwidthSize, 23), verify.Options{ExtraWait: extraWait})
 			noErr(err, "")
 			reportThroughput(st)
 		})
@@ -60,7 +60,7 @@ func (s *suite) partialSpecs() {
 			other := r.background(ctx, "a direct connection's exchange during the cut", payload.Random(resetPeerOther, 24),
 				verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})
 			c := dial(ctx, r.proxy(toxi.LimitData(toxi.Upstream, limitDataBytes)))
-			_, err := verify.Exchange(ctx, c, payload.Random(limitDataSize, 25), verify.Options{Stall: faultStall})
+			_, err := s.exchange(ctx, c, payload.Random(limitDataSize, 25), verify.Options{Stall: faultStall})
 			if err == nil {
 				fail(spec.NoFault, "the limit_data toxic did not cut the connection: the fault was not injected")
 			}

@@ -54,7 +54,7 @@ func (s *suite) resetSpecs() {
 				verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})
 			c := dial(ctx, r.proxy(toxi.ResetPeer(stream, resetPeerAfter)))
 			// Paced so that it outlasts the toxic's timeout many times over.
-			_, err := verify.Exchange(ctx, c, payload.Random(resetPeerSize, 14), verify.Options{Stall: faultStall,
+			_, err := s.exchange(ctx, c, payload.Random(resetPeerSize, 14), verify.Options{Stall: faultStall,
 				Chunks: func(int) int { return resetPeerChunk }, Pause: func(int) time.Duration { return resetPeerPause }})
 			if err == nil {
 				fail(spec.NoFault, fmt.Sprintf("the reset_peer toxic (%s, after %v) did not reset the connection: the exchange of %s finished, so the fault was not injected",
@@ -92,10 +92,10 @@ func (s *suite) resetSpecs() {
 		s.it("R6", func(ctx SpecContext) {
 			r := s.start(ctx)
 			keep := dial(ctx, r.inst.Addr())
-			_, err := verify.Exchange(ctx, keep, []byte("before the storm"), verify.Options{})
+			_, err := s.exchange(ctx, keep, []byte("before the storm"), verify.Options{})
 			noErr(err, "before the storm")
 			noErr(kinded(spec.Refused, sock.ResetStorm(ctx, r.inst.Addr(), stormResets)), "")
-			_, err = verify.Exchange(ctx, keep, payload.Random(serveSize, 15), verify.Options{ExtraWait: extraWait})
+			_, err = s.exchange(ctx, keep, payload.Random(serveSize, 15), verify.Options{ExtraWait: extraWait})
 			noErr(err, "the connection kept open through the storm")
 			r.serves(ctx, fmt.Sprintf("after %s resets", count(stormResets)))
 		})

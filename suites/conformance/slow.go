@@ -27,13 +27,13 @@ func (s *suite) slowSpecs() {
 			n := r.fit(pingClients, 1, "ping-pong clients")
 			exp := gmeasure.NewExperiment("S1 round trips")
 			AddReportEntry(exp.Name, exp)
-			base, err := pingPong(ctx, r.inst.Addr(), n, pingRounds, 31)
+			base, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, 31)
 			noErr(err, "baseline, before the non-reading client")
 			hog := dial(ctx, r.inst.Addr())
 			sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
 			noErr(err, "the non-reading client")
 			AddReportEntry("non-reading client", fmt.Sprintf("the server took %d bytes from it before it stopped reading", sent))
-			under, err := pingPong(ctx, r.inst.Addr(), n, pingRounds, 32)
+			under, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, 32)
 			noErr(err, "ping-pong beside a client that never reads (it had sent %d bytes)", sent)
 			for _, d := range base {
 				exp.RecordDuration("baseline", d)
@@ -48,16 +48,16 @@ func (s *suite) slowSpecs() {
 			r := s.start(ctx)
 			silent := dial(ctx, r.inst.Addr())
 			second := dial(ctx, r.inst.Addr())
-			_, err := verify.Exchange(ctx, second, payload.Text(silentSize), verify.Options{Stall: silentStall, ExtraWait: extraWait})
+			_, err := s.exchange(ctx, second, payload.Text(silentSize), verify.Options{Stall: silentStall, ExtraWait: extraWait})
 			noErr(err, "the second connection, beside a silent one")
-			_, err = verify.Exchange(ctx, silent, []byte("finally"), verify.Options{})
+			_, err = s.exchange(ctx, silent, []byte("finally"), verify.Options{})
 			noErr(err, "the silent connection, when it speaks at last")
 		})
 
 		s.it("S4", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.proxy(toxi.Latency(toxi.Upstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond), toxi.Latency(toxi.Downstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond)))
-			_, err := verify.Exchange(ctx, c, payload.Random(latencySize, 34), verify.Options{Chunks: func(i int) int { return 1 + (i*997)%4096 }, ExtraWait: extraWait})
+			_, err := s.exchange(ctx, c, payload.Random(latencySize, 34), verify.Options{Chunks: func(i int) int { return 1 + (i*997)%4096 }, ExtraWait: extraWait})
 			noErr(err, "")
 		})
 
@@ -68,7 +68,7 @@ func (s *suite) slowSpecs() {
 			noErr(err, "write into the held connection")
 			r.serves(ctx, "while a connection is held by a timeout toxic")
 			closing := dial(ctx, r.proxy(toxi.Timeout(toxi.Downstream, timeoutCloseMs*time.Millisecond)))
-			_, err = verify.Exchange(ctx, closing, payload.Text(timeoutSize), verify.Options{Stall: faultStall})
+			_, err = s.exchange(ctx, closing, payload.Text(timeoutSize), verify.Options{Stall: faultStall})
 			if err == nil {
 				fail(spec.NoFault, "the timeout toxic did not cut the connection: the fault was not injected")
 			}
@@ -78,7 +78,7 @@ func (s *suite) slowSpecs() {
 		s.it("S6", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.proxy(toxi.SlowClose(toxi.Upstream, slowCloseHold)))
-			_, err := verify.Exchange(ctx, c, payload.Text(slowCloseSize), verify.Options{})
+			_, err := s.exchange(ctx, c, payload.Text(slowCloseSize), verify.Options{})
 			noErr(err, "the exchange before the slow close")
 			c.Close()
 			t0 := time.Now()
@@ -98,7 +98,7 @@ func (s *suite) slowLong() {
 		n := r.fit(tricklers, 1, "byte-at-a-time senders")
 		big := payload.Random(fastSize, 33)
 		fast := dial(ctx, r.inst.Addr())
-		st, err := verify.Exchange(ctx, fast, big, verify.Options{})
+		st, err := s.exchange(ctx, fast, big, verify.Options{})
 		noErr(err, "baseline fast exchange")
 		base := st.Elapsed
 		conns := dialAll(ctx, r.inst.Addr(), n)
@@ -107,12 +107,12 @@ func (s *suite) slowLong() {
 		for i, c := range conns {
 			wg.Go(func() {
 				msg := payload.Random(trickleSize, uint64(3300+i))
-				errs[i] = sock.Trickle(ctx, c, msg, payload.Expect(msg), trickleEvery, trickleStall)
+				errs[i] = sock.Trickle(ctx, c, msg, s.opts.protocol.Expect(msg), trickleEvery, trickleStall)
 			})
 		}
 		var worst time.Duration
 		for i := range fastRounds {
-			st, err := verify.Exchange(ctx, fast, big, verify.Options{})
+			st, err := s.exchange(ctx, fast, big, verify.Options{})
 			noErr(err, "fast exchange %d of %d beside %d trickling senders", i+1, fastRounds, n)
 			worst = max(worst, st.Elapsed)
 		}
@@ -141,7 +141,7 @@ func (s *suite) slowLong() {
 		n := r.fit(idleConns, 0, "idle connections")
 		for i, c := range dialAll(ctx, r.inst.Addr(), n) {
 			if i%idleProbeEvery == 0 { // make sure the server has really taken them on
-				_, err := verify.Exchange(ctx, c, []byte("x"), verify.Options{})
+				_, err := s.exchange(ctx, c, []byte("x"), verify.Options{})
 				noErr(err, "idle connection %d", i+1)
 			}
 		}
@@ -189,10 +189,10 @@ func (s *suite) slowLong() {
 		for b := range blocks {
 			for i := range latencyRounds / blocks {
 				msg := payload.Random(latencyMsg, uint64(b*latencyRounds+i))
-				st, err := verify.Exchange(ctx, y, msg, verify.Options{})
+				st, err := verify.Exchange(ctx, y, msg, verify.Options{}) // the yardstick is upper-echo, whatever the target's protocol
 				noErr(kinded(spec.IOError, err), "the yardstick's round trip")
 				base = append(base, st.Elapsed)
-				st, err = verify.Exchange(ctx, c, msg, verify.Options{})
+				st, err = s.exchange(ctx, c, msg, verify.Options{})
 				noErr(err, "round trip %d of %d", b*latencyRounds/blocks+i+1, latencyRounds)
 				got = append(got, st.Elapsed)
 			}
@@ -213,11 +213,11 @@ func (s *suite) slowLong() {
 	s.it("S11", func(ctx SpecContext) {
 		r := s.start(ctx)
 		n := r.fit(fairClients, 1, "ping-pong clients")
-		base, err := pingPong(ctx, r.inst.Addr(), n, fairRounds, 1100)
+		base, err := s.pingPong(ctx, r.inst.Addr(), n, fairRounds, 1100)
 		noErr(err, "baseline, before the streaming client")
 		stop, streamed := stream(ctx, dial(ctx, r.inst.Addr()))
 		idle(ctx, fairWarm)
-		under, err := pingPong(ctx, r.inst.Addr(), n, fairRounds, 1200)
+		under, err := s.pingPong(ctx, r.inst.Addr(), n, fairRounds, 1200)
 		bytes, serr := stop()
 		AddReportEntry("streaming client", fmt.Sprintf("%.1f MiB echoed to it while the others ran", inMiB(bytes)))
 		noErr(err, "ping-pong beside a client streaming at full speed (it had %.1f MiB echoed)", inMiB(streamed.Load()))

@@ -73,7 +73,8 @@ pre.rerun{background:#eef}
 </style></head><body>
 <h1>{{.Title}}</h1>
 <p>{{.Summary}}</p>
-{{with .M.Changes}}<h2 id="changes">Changes since baseline</h2>
+{{with .M.ProtocolNote}}<p><strong>{{.}}</strong></p>
+{{end}}{{with .M.Changes}}<h2 id="changes">Changes since baseline</h2>
 <p>{{.Summary}}</p>
 {{if .Note}}<p class="muted">Note: {{.Note}}.</p>{{end}}
 {{if .Changes}}<table class="changes">

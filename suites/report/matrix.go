@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/suites/spec"
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -70,6 +71,10 @@ type Matrix struct {
 	// Runs are the runs the matrix is made of: one, or the shards Merge
 	// put together.
 	Runs []RunID
+	// Protocols names, by target, the protocol a target was judged by
+	// when it is not the default, upper-echo (spec.ProtocolEntry); a
+	// target not in it was judged by upper-echo.
+	Protocols map[string]string
 	// Changes, when set, compares the matrix with a baseline (Compare); the
 	// reports show it.
 	Changes *Comparison
@@ -139,6 +144,14 @@ func Build(r types.Report) Matrix {
 				}
 			}
 		}
+		for _, e := range s.ReportEntries {
+			if e.Name == spec.ProtocolEntry {
+				if m.Protocols == nil {
+					m.Protocols = map[string]string{}
+				}
+				m.Protocols[tg] = e.StringRepresentation()
+			}
+		}
 		c := cellOf(s, text)
 		if c.Outcome == Fail {
 			c.Rerun = run.Rerun(tg, id, r.SuiteConfig.RandomSeed, r.SuiteConfig.LabelFilter)
@@ -171,7 +184,7 @@ func cellOf(s types.SpecReport, text string) Cell {
 		switch e.Name {
 		case spec.KindEntry:
 			c.Kind = spec.Kind(v) // the last one counts: a crash found at the end overrides
-		case spec.DeviationEntry, spec.NotObservedEntry, spec.ExpectedFailureEntry, spec.UnexpectedPassEntry, spec.OutputEntry:
+		case spec.DeviationEntry, spec.NotObservedEntry, spec.ExpectedFailureEntry, spec.UnexpectedPassEntry, spec.OutputEntry, spec.ProtocolEntry:
 		default:
 			c.Notes = append(c.Notes, e.Name+": "+v)
 		}
@@ -242,6 +255,9 @@ var symbols = map[Outcome]string{Pass: "ok", Deviation: "dev", XFail: "xfail", X
 // texts and every failure with its message.
 func (m Matrix) Markdown() string {
 	var b strings.Builder
+	if p := m.ProtocolNote(); p != "" {
+		b.WriteString(p + "\n\n")
+	}
 	b.WriteString("| target |")
 	for _, id := range m.IDs {
 		b.WriteString(" " + id + " |")
@@ -293,6 +309,41 @@ func (m Matrix) Markdown() string {
 		b.WriteString("\n### Failures, expected failures and deviations\n\n" + strings.Join(notes, "\n") + "\n")
 	}
 	return b.String()
+}
+
+// ProtocolNote says which targets were judged by a protocol other than
+// the default, upper-echo, and by which; "" when every target was judged
+// by upper-echo.
+func (m Matrix) ProtocolNote() string {
+	if len(m.Protocols) == 0 {
+		return ""
+	}
+	by := map[string][]string{}
+	var protos []string
+	for _, tg := range m.Targets {
+		p, ok := m.Protocols[tg]
+		if !ok {
+			continue
+		}
+		if by[p] == nil {
+			protos = append(protos, p)
+		}
+		by[p] = append(by[p], tg)
+	}
+	sort.Strings(protos)
+	var parts []string
+	for _, p := range protos {
+		what := p
+		if pr, err := payload.ParseProtocol(p); err == nil {
+			what += " (" + pr.Description() + ")"
+		}
+		parts = append(parts, fmt.Sprintf("%s judged by protocol %s", strings.Join(by[p], ", "), what))
+	}
+	note := "Protocol: " + strings.Join(parts, "; ")
+	if len(m.Protocols) < len(m.Targets) {
+		note += "; every other target by upper-echo"
+	}
+	return note + "."
 }
 
 // Summary counts the outcomes in one line.

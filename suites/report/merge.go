@@ -46,6 +46,12 @@ func Merge(ms ...Matrix) (Matrix, error) {
 				from[tg+" "+id] = names(m.Runs)
 				out.Cells[tg][id] = c
 			}
+			if p, ok := m.Protocols[tg]; ok {
+				if out.Protocols == nil {
+					out.Protocols = map[string]string{}
+				}
+				out.Protocols[tg] = p
+			}
 		}
 		for _, id := range m.IDs {
 			if _, seen := out.Texts[id]; !seen {

@@ -55,8 +55,8 @@ type Run struct {
 // the outside target's own, and those of every target.
 var (
 	outsideSettings = []string{"ECHOSPEC_TARGET_CMD", "ECHOSPEC_TARGET_ADDR", "ECHOSPEC_TARGET_NAME", "ECHOSPEC_TARGET_PROFILE",
-		"ECHOSPEC_TARGET_PIDFILE", "ECHOSPEC_EXPECTED_FAILURES"}
-	commonSettings = []string{"ECHOSPEC_TOXIPROXY_URL", "ECHOSPEC_STRICT"}
+		"ECHOSPEC_TARGET_PIDFILE", "ECHOSPEC_TARGET_HOST", "ECHOSPEC_EXPECTED_FAILURES"}
+	commonSettings = []string{"ECHOSPEC_TOXIPROXY_URL", "ECHOSPEC_PROTOCOL", "ECHOSPEC_STRICT"}
 	// pathSettings hold paths that may be relative to Run.Dir.
 	pathSettings = []string{"ECHOSPEC_TARGET_CMD", "ECHOSPEC_TARGET_PIDFILE", "ECHOSPEC_EXPECTED_FAILURES"}
 )

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/engine"
 )
@@ -31,6 +32,12 @@ type Config struct {
 	// writes its PID: the process the suite probes, when the command is a
 	// wrapper that does not exec it.
 	PIDFile string
+	// TargetHost, for an outside command, is the loopback address it
+	// listens on: "" (127.0.0.1) or ::1.
+	TargetHost string
+	// Protocol is what every target is judged by; the zero value is
+	// upper-echo.
+	Protocol payload.Protocol
 	// Strict makes a declared expected failure that passes fail the run.
 	Strict bool
 	// ExpectedFailures is a file of the outside target's expected
@@ -55,6 +62,8 @@ const (
 	EnvTargetAddr       = "ECHOSPEC_TARGET_ADDR"
 	EnvToxiproxy        = "ECHOSPEC_TOXIPROXY_URL"
 	EnvProfile          = "ECHOSPEC_TARGET_PROFILE"
+	EnvTargetHost       = "ECHOSPEC_TARGET_HOST"
+	EnvProtocol         = "ECHOSPEC_PROTOCOL"
 )
 
 // LoadConfig reads the configuration through get (os.Getenv, or flags
@@ -68,6 +77,7 @@ func LoadConfig(get func(string) string) (Config, error) {
 		ToxiproxyURL:     strings.TrimSpace(get(EnvToxiproxy)),
 		ExpectedFailures: strings.TrimSpace(get(EnvExpectedFailures)),
 		PIDFile:          strings.TrimSpace(get(EnvPIDFile)),
+		TargetHost:       strings.TrimSpace(get(EnvTargetHost)),
 	}
 	switch v := strings.TrimSpace(get(EnvStrict)); v {
 	case "", "0", "false":
@@ -81,10 +91,21 @@ func LoadConfig(get func(string) string) (Config, error) {
 			c.Engines = append(c.Engines, n)
 		}
 	}
+	var err error
+	if c.Protocol, err = payload.ParseProtocol(get(EnvProtocol)); err != nil {
+		return c, fmt.Errorf("%s: %w", EnvProtocol, err)
+	}
+	if c.TargetHost != "" {
+		if c.TargetCmd == "" {
+			return c, fmt.Errorf("%s is for %s: it says where the command is to listen", EnvTargetHost, EnvTargetCmd)
+		}
+		if err := target.CheckHost(c.TargetHost); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvTargetHost, err)
+		}
+	}
 	if c.TargetName == "" {
 		c.TargetName = "external"
 	}
-	var err error
 	if c.Profile, err = engine.ParseProfile(get(EnvProfile)); err != nil {
 		return c, fmt.Errorf("%s: %w", EnvProfile, err)
 	}
@@ -108,7 +129,7 @@ func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
 	switch {
 	case c.TargetCmd != "":
 		ts = append(ts, target.Command(target.CommandSpec{
-			Name: c.TargetName, Cmdline: c.TargetCmd, Profile: c.Profile, Dir: c.Dir, PIDFile: c.PIDFile}))
+			Name: c.TargetName, Cmdline: c.TargetCmd, Profile: c.Profile, Dir: c.Dir, PIDFile: c.PIDFile, Host: c.TargetHost}))
 	case c.TargetAddr != "":
 		t, err := target.Address(c.TargetName, c.TargetAddr, c.Profile)
 		if err != nil {

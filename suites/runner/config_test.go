@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/engine"
 )
@@ -376,5 +377,41 @@ func TestPreflightHonoursContext(t *testing.T) {
 	}
 	if took := time.Since(start); took > 4*time.Second {
 		t.Errorf("Preflight took %v with a 1s context", took)
+	}
+}
+
+func TestLoadConfigProtocolAndHost(t *testing.T) {
+	c, err := LoadConfig(env{}.get)
+	if err != nil || c.Protocol != payload.UpperEcho || c.TargetHost != "" {
+		t.Fatalf("default: %+v, %v; want upper-echo on 127.0.0.1", c, err)
+	}
+	c, err = LoadConfig(env{EnvProtocol: " echo ", EnvTargetCmd: "srv", EnvTargetHost: " ::1 "}.get)
+	if err != nil || c.Protocol != payload.Echo || c.TargetHost != "::1" {
+		t.Fatalf("echo on ::1: %+v, %v", c, err)
+	}
+	ts, err := c.Targets(engine.NewRegistry())
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("Targets: %v, %v", ts, err)
+	}
+	for _, tt := range []struct {
+		env  env
+		want []string
+	}{
+		{env{EnvProtocol: "upper"}, []string{EnvProtocol, `"upper"`, "upper-echo, echo"}},
+		{env{EnvTargetHost: "::1"}, []string{EnvTargetHost, EnvTargetCmd}},
+		{env{EnvTargetCmd: "srv", EnvTargetHost: "10.0.0.1"}, []string{EnvTargetHost, "loopback"}},
+		{env{EnvTargetCmd: "srv", EnvTargetHost: "localhost"}, []string{EnvTargetHost, "no name"}},
+		{env{EnvTargetCmd: "srv", EnvTargetHost: "[::1]"}, []string{EnvTargetHost, "no brackets"}},
+	} {
+		_, err := LoadConfig(tt.env.get)
+		if err == nil {
+			t.Errorf("LoadConfig(%v) succeeded, want an error", tt.env)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("LoadConfig(%v): %q does not contain %q", tt.env, err, w)
+			}
+		}
 	}
 }

@@ -98,7 +98,8 @@ func Load(s Setup) (*Suite, error) {
 func (s *Suite) Register(onReport func(types.Report)) {
 	for _, tg := range s.Targets {
 		conformance.Specs(tg, conformance.WithToxiproxy(s.Config.ToxiproxyURL),
-			conformance.WithExpectedFailures(s.Expected[tg.Name()]), conformance.WithStrict(s.Config.Strict))
+			conformance.WithExpectedFailures(s.Expected[tg.Name()]), conformance.WithStrict(s.Config.Strict),
+			conformance.WithProtocol(s.Config.Protocol))
 	}
 	run, _ := json.Marshal(s.Run)
 	SynchronizedBeforeSuite(func(ctx SpecContext) {

@@ -85,6 +85,10 @@ const (
 	OutputEntry = "target output"
 	// DiedEntry says how the server died during a spec.
 	DiedEntry = "the server died"
+	// ProtocolEntry names the protocol a spec judged the target by, when
+	// it is not the default, upper-echo (payload.Protocol's name). It is
+	// invisible on the console; reports show it once per target.
+	ProtocolEntry = "protocol"
 )
 
 // Kind classifies why a spec failed. The set is closed: every failure the

@@ -57,6 +57,13 @@ it breaks users.
 - One connection's behaviour (slow, idle, reset, closed, streaming) must
   never corrupt, reorder, lose or stall another connection's echo.
 
+Plain echo: with ` + "`--protocol echo`" + ` (` + "`ECHOSPEC_PROTOCOL=echo`" + `,
+` + "`conformance.WithProtocol(payload.Echo)`" + `) a server is judged by the identity
+transform instead — every byte comes back unchanged (RFC 862), the echo
+that most existing servers implement — and every spec is otherwise the
+same. A spec's text that says "uppercased" then means "unchanged"; the
+reports name the protocol a target was judged by.
+
 ## 2. Two commands, on a fresh machine with Go and make
 
 | command | what it does |
