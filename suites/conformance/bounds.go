@@ -46,9 +46,12 @@ const (
 	chunkPauseMax   = 3 * time.Millisecond
 	chunkPauseEvery = 10 // E6: one write in this many is followed by a pause
 	crossTalkConns  = 256
-	crossTalkSize   = 16 * kib
-	halfCloseSize   = 256 * kib // E8
-	shortConns      = 50        // E9
+	// crossTalkSize is each E7 connection's payload: several reads each,
+	// so that servers sharing state between connections (a race) collide
+	// on every run, not on most.
+	crossTalkSize = 64 * kib
+	halfCloseSize = 256 * kib // E8
+	shortConns    = 50        // E9
 	// shortStall is E9's stall time: a connection that needs more than
 	// this for a few KiB is stalled.
 	shortStall    = 3 * time.Second
@@ -110,7 +113,12 @@ const (
 	tinyBufWmemFactor = 1
 	tinyBufExtra      = 2 * mib
 	tinyRead          = 16 * kib
-	tinyReadPause     = 200 * time.Microsecond
+	// w2Chunk is the size of W2's writes: odd, so that the server's reads,
+	// and so its echo writes, do not line up with the kernel's 64 KiB
+	// segments; a write that straddles the full send buffer's last
+	// segment then comes back short (whole 16 KiB writes fit or fail whole).
+	w2Chunk       = 7001
+	tinyReadPause = 200 * time.Microsecond
 	// tinyWindowClosed is how long the client's receive queue must be
 	// seen full (w2Full bytes or more unread: its window nearly closed)
 	// for W2 to count as having forced short writes. w2Full is a quarter

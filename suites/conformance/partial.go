@@ -35,7 +35,7 @@ func (s *suite) partialSpecs() {
 			DeferCleanup(func() { c.Close() })
 			w := sock.WatchWindow(c, w2Full)
 			_, err = s.exchange(ctx, c, payload.Random(n, 22), verify.Options{
-				ReadSize: tinyRead, ReadPause: tinyReadPause, ExtraWait: extraWait})
+				Chunks: func(int) int { return w2Chunk }, ReadSize: tinyRead, ReadPause: tinyReadPause, ExtraWait: extraWait})
 			closed, werr := w.Stop()
 			AddReportEntry("short writes forced", fmt.Sprintf("%s (%d × tcp_wmem max %s + %s); the client's receive window was closed for %v of the exchange",
 				size(n), tinyBufWmemFactor, size(wmem), size(tinyBufExtra), closed.Round(time.Millisecond)))
