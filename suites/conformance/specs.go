@@ -152,9 +152,9 @@ var catalogOnce = sync.OnceValue(func() []Def {
 			Measure: fmt.Sprintf("%s through slices of about 7 bytes each way", size(slicerSize))},
 		{ID: "W2", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: long, Kinds: append(echo, spec.NoFault),
 			Text: "a client with a tiny receive buffer that reads slowly while it keeps sending gets every byte exactly once, in order (the server's writes come back short or EAGAIN)",
-			Measure: fmt.Sprintf("payload %d × the host's tcp_wmem maximum + %s, so the server's send buffer fills whatever autotuning does; socket buffers of %s, reads of %s %s apart; "+
+			Measure: fmt.Sprintf("payload %d × the host's tcp_wmem maximum + %s, so the server's send buffer fills whatever autotuning does, written in odd %s-byte chunks (the server's echo writes then straddle the kernel's segments); socket buffers of %s, reads of %s %s apart; "+
 				"the client must see its receive queue full (%s or more unread, its window nearly closed) for at least %s (else no-fault)",
-				tinyBufWmemFactor, size(tinyBufExtra), size(w2Buf), size(tinyRead), dur(tinyReadPause), size(w2Full), dur(tinyWindowClosed))},
+				tinyBufWmemFactor, size(tinyBufExtra), count(w2Chunk), size(w2Buf), size(tinyRead), dur(tinyReadPause), size(w2Full), dur(tinyWindowClosed))},
 		{ID: "W3", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, Kinds: echo,
 			Text:    fmt.Sprintf("toxiproxy bandwidth (%d MB/s each way) with a %s payload: the echo is exact", bandwidthKBps/1024, size(bandwidthSize)),
 			Measure: "throughput reported"},
