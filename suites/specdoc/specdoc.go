@@ -103,6 +103,18 @@ that matches no spec is an error, not a pass; so is a bad setting or an
 expected-failures entry that names an unknown target, spec ID or kind —
 before any spec runs.
 
+### The echospec command
+
+` + "`go install github.com/echospec/echospec/cmd/echospec@latest`" + ` gives one binary
+that runs the same specs without the repository: ` + "`echospec run`" + ` (the
+settings above as its own flags, listed by `+"`echospec run --help`"+`, each
+also read from its variable, plus
+` + "`--label-filter`" + `, ` + "`--focus`" + `, ` + "`--seed`" + `, ` + "`--baseline`" + `, ` + "`-v`" + `), ` + "`echospec list`" + `
+(every spec; ` + "`--markdown`" + `, ` + "`--json`" + `) and ` + "`echospec explain ID`" + `. Its exit
+status: **0** every spec that ran passed (declared expected failures
+allowed), **1** a spec failed, **2** bad configuration (before any spec
+ran), **3** a regression against ` + "`--baseline`" + `.
+
 ### Expected failures
 
 A known, accepted finding keeps CI green while it stays in every report:
