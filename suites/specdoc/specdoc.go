@@ -107,7 +107,7 @@ before any spec runs.
 
 ` + "`go install github.com/echospec/echospec/cmd/echospec@latest`" + ` gives one binary
 that runs the same specs without the repository: ` + "`echospec run`" + ` (the
-settings above as its own flags, listed by `+"`echospec run --help`"+`, each
+settings above as its own flags, listed by ` + "`echospec run --help`" + `, each
 also read from its variable, plus
 ` + "`--label-filter`" + `, ` + "`--focus`" + `, ` + "`--seed`" + `, ` + "`--baseline`" + `, ` + "`-v`" + `), ` + "`echospec list`" + `
 (every spec; ` + "`--markdown`" + `, ` + "`--json`" + `) and ` + "`echospec explain ID`" + `. Its exit
