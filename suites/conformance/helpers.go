@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -286,30 +285,14 @@ func kinded(k spec.Kind, err error) error {
 	return &kindError{kind: k, err: err}
 }
 
-// kindOf is the failure kind err stands for: the kind it was given, the
-// kind of the verifying client's error, or one read from the system
-// error.
+// kindOf is the failure kind err stands for: the kind it was given, or
+// the one verify reads from it (its own *Error's, or the system error's).
 func kindOf(err error) spec.Kind {
 	var ke *kindError
 	if errors.As(err, &ke) {
 		return ke.kind
 	}
-	var ve *verify.Error
-	if errors.As(err, &ve) {
-		return ve.FailureKind()
-	}
-	var ne net.Error
-	switch {
-	case errors.Is(err, io.EOF):
-		return spec.EarlyEOF
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return spec.Refused
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return spec.Reset
-	case errors.As(err, &ne) && ne.Timeout():
-		return spec.Stall
-	}
-	return spec.IOError
+	return verify.KindOf(err)
 }
 
 // noErr fails the spec with err's own message, prefixed with what was
