@@ -51,8 +51,13 @@ func TestCatalog(t *testing.T) {
 			if !specID.MatchString(c.ID) {
 				t.Errorf("%s: bad spec ID %q", b.Name, c.ID)
 			}
-			if _, err := spec.ParseKind(string(c.Kind)); err != nil {
-				t.Errorf("%s: %s: %v", b.Name, c.ID, err)
+			if len(c.Kinds) == 0 {
+				t.Errorf("%s: %s declares no kind", b.Name, c.ID)
+			}
+			for _, k := range c.Kinds {
+				if _, err := spec.ParseKind(string(k)); err != nil {
+					t.Errorf("%s: %s: %v", b.Name, c.ID, err)
+				}
 			}
 			if ids[c.ID] {
 				t.Errorf("%s: %s declared twice", b.Name, c.ID)
@@ -157,5 +162,13 @@ func TestSWARUpper(t *testing.T) {
 	swarUpper(b)
 	if string(b) != "ABCDEFGHz" {
 		t.Errorf("swarUpper(abcdefghz) = %q, want the defect: ABCDEFGHz", b)
+	}
+}
+
+// TestCatchKinds checks declarations with several kinds.
+func TestCatchKinds(t *testing.T) {
+	c := catches("S4: early-eof|reset")[0]
+	if c.ID != "S4" || !c.Allows(spec.EarlyEOF) || !c.Allows(spec.Reset) || c.Allows(spec.Stall) || c.String() != "S4: early-eof|reset" {
+		t.Errorf("catches(S4: early-eof|reset) = %+v (%s)", c, c)
 	}
 }

@@ -66,9 +66,9 @@ func Mark(r Run, id string) string {
 	switch {
 	case known && !failed:
 		return MarkKnownMiss
-	case declared && failed && c.Kind == decl.Kind && bug.Aimed(id):
+	case declared && failed && decl.Allows(c.Kind) && bug.Aimed(id):
 		return withKind(MarkAimed)
-	case declared && failed && c.Kind == decl.Kind:
+	case declared && failed && decl.Allows(c.Kind):
 		return withKind(MarkCaught)
 	case declared && failed:
 		return withKind(MarkWrongKind)
@@ -84,7 +84,7 @@ func Mark(r Run, id string) string {
 // declared kind.
 func rightReason(r Run, c faulty.Catch) bool {
 	cell := r.Cells[c.ID]
-	return cell.Outcome == report.Fail && cell.Kind == c.Kind
+	return cell.Outcome == report.Fail && c.Allows(cell.Kind)
 }
 
 // Missed returns the declarations of a faulty run that did not fail with
@@ -359,7 +359,7 @@ func (d Detection) Markdown() string {
 		}
 		for _, c := range missedCatches(r) {
 			cell := r.Cells[c.ID]
-			misses = append(misses, fmt.Sprintf("- **%s** escaped **%s** (declared %s; %s): %s", r.Target.Name, c.ID, c.Kind, outcomeOf(cell), mdCell(cell.Message)))
+			misses = append(misses, fmt.Sprintf("- **%s** escaped **%s** (declared %s; %s): %s", r.Target.Name, c.ID, c.KindsString(), outcomeOf(cell), mdCell(cell.Message)))
 		}
 	}
 	if len(misses) > 0 {

@@ -13,8 +13,8 @@ import (
 // runs; it starts nothing.
 func TestMatrix(t *testing.T) {
 	bug := &faulty.Bug{Name: "bug", Category: spec.CatEcho,
-		Aims:        []faulty.Catch{{ID: "E1", Kind: spec.WrongByte}, {ID: "E4", Kind: spec.Stall}},
-		Catches:     []faulty.Catch{{ID: "E2", Kind: spec.WrongByte}},
+		Aims:        []faulty.Catch{{ID: "E1", Kinds: []spec.Kind{spec.WrongByte}}, {ID: "E4", Kinds: []spec.Kind{spec.Stall}}},
+		Catches:     []faulty.Catch{{ID: "E2", Kinds: []spec.Kind{spec.WrongByte}}},
 		KnownMisses: map[string]string{"R5": "why"}}
 	fail := func(k spec.Kind) report.Cell { return report.Cell{Outcome: report.Fail, Kind: k, Message: "boom"} }
 	pass, skip := report.Cell{Outcome: report.Pass}, report.Cell{Outcome: report.Skipped}
