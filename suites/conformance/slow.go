@@ -165,7 +165,12 @@ func (s *suite) slowLong() {
 	})
 	s.it("S9", func(ctx SpecContext) {
 		r, pid := s.startProcess(ctx)
-		hog := dial(ctx, r.inst.Addr())
+		// A tiny receive buffer, so the server's echo meets a full socket
+		// after kilobytes, not after whatever both kernels' buffers hold:
+		// its echo is surely pending when the measuring starts.
+		hog, err := sock.DialBuffers(ctx, r.inst.Addr(), tinyBuf, 0)
+		noErr(err, "")
+		DeferCleanup(func() { hog.Close() })
 		sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
 		noErr(err, "the client that stops reading")
 		share, _, _ := spinning(ctx, pid, stalledMeasure)
