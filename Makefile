@@ -27,7 +27,7 @@ test:
 	@for part in lint unit conformance-test selftest example; do \
 	  $(MAKE) --no-print-directory $$part || echo $$part >> $(TEST)/failed; \
 	done; \
-	for part in lint unit conformance selftest example; do \
+	for part in lint unit conformance conformance-unix selftest example; do \
 	  [ -s $(TEST)/$$part.json ] || echo "{\"Action\":\"fail\",\"Package\":\"make\",\"Test\":\"$$part (no report)\"}" >> $(TEST)/parts.json; \
 	done; \
 	$(MAKE) --no-print-directory tally; \
@@ -48,12 +48,26 @@ unit:
 	  $(GO) run ./suites/report/cmd/tally -go $(TEST)/unit.json; exit $$rc
 
 ## make conformance-test: the conformance suite against every built-in
-## engine, in parallel and random order.
+## engine, in parallel and random order. Beside it, in the same checkout,
+## a second ginkgo run tests goroutine and the asyncio example on Unix
+## sockets: it starts once the first run's test binary runs, rebuilds that
+## file, and deletes it when it ends while the first still spawns servers
+## (which exec the running binary, not its path): both must pass.
+UNIX_RUN = ECHOSPEC_ENGINES=goroutine ECHOSPEC_TARGET_NETWORK=unix \
+  $(if $(shell command -v python3),ECHOSPEC_TARGET_CMD='exec python3 fixtures/servers/asyncio_echo.py' ECHOSPEC_TARGET_NAME=asyncio) \
+  $(GINKGO) run --procs=2 --randomize-all --timeout=10m --json-report=conformance-unix.json --output-dir=$(TEST) ./suites/conformance
 conformance-test:
-	@echo "== conformance suite, every built-in engine (-p, --randomize-all)"
+	@echo "== conformance suite, every built-in engine (-p, --randomize-all); beside it, a second run on Unix sockets"
 	@mkdir -p $(TEST)
+	@rm -f $(TEST)/conformance-unix.json
 	@$(GINKGO) run --procs=$(PROCS) --randomize-all --timeout=20m \
-	  --json-report=conformance.json --output-dir=$(TEST) ./suites/conformance
+	  --json-report=conformance.json --output-dir=$(TEST) ./suites/conformance & main=$$!; \
+	  for i in $$(seq 600); do ls -l /proc/[0-9]*/exe 2>/dev/null | grep -q "suites/conformance/conformance.test" && break; sleep 0.5; done; \
+	  $(UNIX_RUN) > $(TEST)/conformance-unix.log 2>&1; urc=$$?; \
+	  wait $$main; rc=$$?; \
+	  if [ $$urc -eq 0 ]; then echo "the Unix-socket run beside it passed: $$(grep -ao 'Ran [0-9]* of [0-9]* Specs in [0-9.]* seconds' $(TEST)/conformance-unix.log)"; \
+	  else echo "the Unix-socket run beside it FAILED ($(TEST)/conformance-unix.log):"; tail -60 $(TEST)/conformance-unix.log; fi; \
+	  exit $$(( rc != 0 || urc != 0 ))
 
 ## make selftest: the suite against every faulty server (servers/faulty),
 ## each caught for the right reason; writes reports/selftest.md.
@@ -87,7 +101,7 @@ tally:
 	@echo "== totals"
 	@$(GO) run ./suites/report/cmd/tally \
 	  $$(for f in lint unit selftest example parts; do [ -s $(TEST)/$$f.json ] && echo -go $(TEST)/$$f.json; done) \
-	  $$(for f in conformance; do [ -s $(TEST)/$$f.json ] && echo -ginkgo $(TEST)/$$f.json; done)
+	  $$(for f in conformance conformance-unix; do [ -s $(TEST)/$$f.json ] && echo -ginkgo $(TEST)/$$f.json; done)
 
 ## make conformance: the suite against every built-in engine, with an
 ## embedded toxiproxy; a summary matrix; reports under reports/.

@@ -71,6 +71,7 @@ func TestProtocolEcho(t *testing.T) {
 		{[]string{"run", "--protocol", "bogus"}, `unknown protocol "bogus"`},
 		{[]string{"run", "--host", "::1"}, "--host (ECHOSPEC_TARGET_HOST) is for --cmd (ECHOSPEC_TARGET_CMD)"},
 		{[]string{"run", "--cmd", "x", "--host", "10.0.0.1"}, "loopback"},
+		{[]string{"run", "--cmd", "x", "--network", "udp"}, "--network (ECHOSPEC_TARGET_NETWORK)=\"udp\": want tcp or unix"},
 	} {
 		if code, out := echospecRun(t, tt.args...); code != exitConfig || !strings.Contains(out, tt.want) {
 			t.Errorf("%q: exit %d; want exit 2 and %q:\n%s", tt.args, code, tt.want, out)
@@ -155,4 +156,28 @@ func freeIPv6Port(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestNetworkUnix: --network unix runs the outside command and a built-in
+// engine on Unix sockets; the specs that need TCP are skipped, each with
+// the reason.
+func TestNetworkUnix(t *testing.T) {
+	if testing.Short() || runtime.GOOS != "linux" {
+		t.Skip("runs the suite; Linux")
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("needs python3")
+	}
+	srv, _ := filepath.Abs("../../fixtures/servers/asyncio_echo.py")
+	code, out := echospecRun(t, "run", "--cmd", "exec python3 "+srv,
+		"--name", "pyunix", "--engine", "goroutine", "--network", "unix", "--focus", `\[(E1|E1p|E8|R1|H1)\]`, "-v")
+	if code != exitPass {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"needs TCP: it runs through toxiproxy, which proxies TCP; target pyunix serves a Unix-domain socket",
+		"needs TCP: it resets connections (RST via SO_LINGER 0), which only TCP has; target goroutine serves a Unix-domain socket"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output does not say %q:\n%s", want, out)
+		}
+	}
 }

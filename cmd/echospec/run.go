@@ -20,12 +20,13 @@ import (
 // runCmd is echospec run. Every flag has its ECHOSPEC_* variable.
 type runCmd struct {
 	Cmd              string        `help:"An outside server to start for each spec, run with sh -c in the current directory, with ECHO_ADDR=127.0.0.1:PORT, ECHO_HOST and ECHO_PORT in its environment; exec the server (or give --pid-file) so that its process can be probed." env:"ECHOSPEC_TARGET_CMD" placeholder:"COMMAND" group:"target"`
-	Addr             string        `help:"An outside server already running at HOST:PORT (loopback); the specs that need its process are skipped." env:"ECHOSPEC_TARGET_ADDR" placeholder:"HOST:PORT" group:"target"`
+	Addr             string        `help:"An outside server already running at HOST:PORT (loopback), or unix:PATH; the specs that need its process are skipped." env:"ECHOSPEC_TARGET_ADDR" placeholder:"HOST:PORT" group:"target"`
 	Engine           string        `help:"Built-in engines to test, comma-separated (all of them when no --cmd or --addr is given)." env:"ECHOSPEC_ENGINES" placeholder:"NAMES" group:"target"`
 	Name             string        `help:"The outside target's name in reports (default external)." env:"ECHOSPEC_TARGET_NAME" group:"target"`
 	Profile          string        `help:"Deviations the outside target declares: max-conns=N, busy-idle (comma-separated)." env:"ECHOSPEC_TARGET_PROFILE" group:"target"`
 	PIDFile          string        `name:"pid-file" help:"For --cmd: a file in which the server writes its PID, for a wrapper that does not exec it ($ECHO_PORT is expanded)." env:"ECHOSPEC_TARGET_PIDFILE" placeholder:"FILE" group:"target"`
 	Host             string        `help:"For --cmd: the loopback address the server is to listen on, 127.0.0.1 (default) or ::1 (then ECHO_ADDR=[::1]:PORT, ECHO_HOST=::1)." env:"ECHOSPEC_TARGET_HOST" placeholder:"HOST" group:"target"`
+	Network          string        `help:"tcp (default) or unix: --cmd and the built-in engines serve a Unix-domain socket (the command gets ECHO_NETWORK=unix and ECHO_PATH); the specs that need TCP are skipped. --addr unix:PATH names a running one." env:"ECHOSPEC_TARGET_NETWORK" placeholder:"NETWORK" group:"target"`
 	Protocol         string        `help:"The protocol every target is judged by: upper-echo (default, SPEC.md §1) or echo (every byte back unchanged, RFC 862)." env:"ECHOSPEC_PROTOCOL" placeholder:"PROTOCOL" group:"target"`
 	ToxiproxyURL     string        `name:"toxiproxy-url" help:"Use this toxiproxy API server (toxiproxy-server) instead of an embedded one; shards may share it." env:"ECHOSPEC_TOXIPROXY_URL" placeholder:"URL" group:"target"`
 	LabelFilter      string        `help:"Ginkgo label filter: which specs, e.g. 'echo && must', '!slow-client'." env:"ECHOSPEC_LABEL_FILTER" placeholder:"FILTER" group:"selection"`
@@ -49,6 +50,7 @@ var flags = map[string]string{
 	runner.EnvProfile:          "profile",
 	runner.EnvPIDFile:          "pid-file",
 	runner.EnvTargetHost:       "host",
+	runner.EnvNetwork:          "network",
 	runner.EnvProtocol:         "protocol",
 	runner.EnvToxiproxy:        "toxiproxy-url",
 	runner.EnvExpectedFailures: "expected-failures",
@@ -73,6 +75,8 @@ func (c *runCmd) setting(name string) string {
 		return c.PIDFile
 	case runner.EnvTargetHost:
 		return c.Host
+	case runner.EnvNetwork:
+		return c.Network
 	case runner.EnvProtocol:
 		return c.Protocol
 	case runner.EnvToxiproxy:

@@ -11,7 +11,12 @@ import (
 // (the kernel doubles and clamps the values; 0 leaves one as it is). A tiny
 // receive buffer on a slow reader makes the server's writes come back
 // short or with EAGAIN.
-func DialBuffers(ctx context.Context, addr string, rcvbuf, sndbuf int) (*net.TCPConn, error) {
+//
+// addr may be a Unix socket's (engine.Network), whose stream the kernel
+// paces by the sender's buffer, not the receiver's: there a tiny receive
+// buffer changes nothing, but a client that stops reading still stops the
+// server's writes once their buffer is full.
+func DialBuffers(ctx context.Context, addr string, rcvbuf, sndbuf int) (net.Conn, error) {
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
 		err := rc.Control(func(fd uintptr) {

@@ -34,8 +34,12 @@ type FINPending struct {
 //
 // It fails when the kernel cannot tell (no TCP_INFO), or when the FIN is
 // not acknowledged in time: then the fault was not injected.
-func FINWhilePending(ctx context.Context, c *net.TCPConn, limit int64, finLimit time.Duration) (FINPending, error) {
+func FINWhilePending(ctx context.Context, conn net.Conn, limit int64, finLimit time.Duration) (FINPending, error) {
 	var r FINPending
+	c, err := tcpOf(conn)
+	if err != nil {
+		return r, err
+	}
 	// Each chunk is an eighth of the window the server advertises (at
 	// least 4 KiB), so the shrinking window is seen long before it closes
 	// and the FIN is never stuck behind data the server will not take.

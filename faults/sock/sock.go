@@ -11,18 +11,33 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/echospec/echospec/servers/engine"
 )
 
 // DialTimeout bounds every connect in this package.
 const DialTimeout = 5 * time.Second
 
-func dial(ctx context.Context, d net.Dialer, addr string) (*net.TCPConn, error) {
+// dial connects to addr: a loopback HOST:PORT, or a Unix socket's
+// "unix:PATH" (engine.Network).
+func dial(ctx context.Context, d net.Dialer, addr string) (net.Conn, error) {
 	if d.Timeout == 0 {
 		d.Timeout = DialTimeout
 	}
-	c, err := d.DialContext(ctx, "tcp", addr)
+	network, address := engine.Network(addr)
+	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
-	return c.(*net.TCPConn), nil
+	return c, nil
+}
+
+// tcpOf is c as a TCP connection, for the faults only TCP has (an RST,
+// TCP_INFO); on another connection (a Unix socket's) it is an error.
+func tcpOf(c net.Conn) (*net.TCPConn, error) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return nil, fmt.Errorf("%v is not a TCP connection (%T): the fault needs TCP", c.RemoteAddr(), c)
+	}
+	return tc, nil
 }

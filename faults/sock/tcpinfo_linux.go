@@ -54,7 +54,11 @@ func (i Info) PeerEnded() bool {
 func (i Info) Drained() bool { return i.Unacked == 0 && i.NotSent == 0 }
 
 // TCPInfo reads TCP_INFO for c.
-func TCPInfo(c *net.TCPConn) (Info, error) {
+func TCPInfo(conn net.Conn) (Info, error) {
+	c, err := tcpOf(conn)
+	if err != nil {
+		return Info{}, err
+	}
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return Info{}, fmt.Errorf("tcp_info: %w", err)

@@ -28,7 +28,7 @@ func (i Info) PeerEnded() bool { return false }
 func (i Info) Drained() bool { return false }
 
 // TCPInfo is not available here.
-func TCPInfo(c *net.TCPConn) (Info, error) { return Info{}, errors.New("tcp_info: Linux only") }
+func TCPInfo(c net.Conn) (Info, error) { return Info{}, errors.New("tcp_info: Linux only") }
 
 // SendBufferMax is a common default where the host does not say.
 func SendBufferMax() (int, error) { return 4 << 20, nil }

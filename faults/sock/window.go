@@ -19,7 +19,7 @@ type WindowWatch struct {
 }
 
 // WatchWindow starts sampling c.
-func WatchWindow(c *net.TCPConn, full int) *WindowWatch {
+func WatchWindow(c net.Conn, full int) *WindowWatch {
 	w := &WindowWatch{stop: make(chan struct{})}
 	w.done.Go(func() {
 		tick := time.NewTicker(time.Millisecond)

@@ -42,12 +42,10 @@ type Server struct {
 	done  bool
 }
 
-// Start listens on addr and serves until Close.
+// Start listens on addr, a loopback HOST:PORT or a Unix socket's
+// "unix:PATH" (engine.Listen), and serves until Close.
 func Start(addr string) (engine.Server, error) {
-	if err := engine.CheckLoopback(addr); err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := engine.Listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("goroutine engine: %w", err)
 	}
@@ -58,7 +56,7 @@ func Start(addr string) (engine.Server, error) {
 }
 
 // Addr returns the listening address.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+func (s *Server) Addr() string { return engine.ListenerAddr(s.ln) }
 
 // Close stops accepting, closes every connection and waits for every
 // goroutine to end.

@@ -100,7 +100,7 @@ func Specs(t target.Target, opts ...Option) bool {
 	if et, ok := t.(target.EngineTarget); ok {
 		target.ServeIfAsked(et.Engine())
 	}
-	s := &suite{t: t}
+	s := &suite{t: t, network: target.NetworkOf(t)}
 	for _, o := range opts {
 		o(&s.opts)
 	}
@@ -157,11 +157,15 @@ func (s *suite) decorators(id string) []any {
 	return args
 }
 
-// declared runs at the start of spec id: it names a protocol other than
+// declared runs at the start of spec id: it skips a spec that needs TCP
+// on a Unix socket's target (Def.TCP); it names a protocol other than
 // the default in the spec's report; for a declared expected failure it
 // says so in the report and, at the spec's end, reports a pass (and,
 // WithStrict, fails it).
 func (s *suite) declared(id string) {
+	if d, _ := Lookup(id); d.TCP != "" && s.network == "unix" {
+		Skip(fmt.Sprintf("needs TCP: %s; target %s serves a Unix-domain socket", d.TCP, s.t.Name()))
+	}
 	if s.opts.protocol != payload.UpperEcho {
 		AddReportEntry(spec.ProtocolEntry, s.opts.protocol.String(), ReportEntryVisibilityNever)
 	}

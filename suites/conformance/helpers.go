@@ -19,6 +19,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/echospec/echospec/faults/sock"
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
@@ -30,8 +31,19 @@ import (
 
 // suite is what every spec of one target shares: the target and options.
 type suite struct {
-	t    target.Target
-	opts options
+	t       target.Target
+	opts    options
+	network string // target.NetworkOf(t): "unix" or "tcp"
+}
+
+// yardstickOn is how S10 starts its yardstick: in this process, on the
+// target's network, so that a Unix socket is compared with a Unix socket.
+func (s *suite) yardstickOn() []target.InProcessOption {
+	opts := []target.InProcessOption{target.NoProcess()}
+	if s.network == "unix" {
+		opts = append(opts, target.OnUnixSocket())
+	}
+	return opts
 }
 
 // run is one spec's running server and everything it opened; all of it is
@@ -230,9 +242,10 @@ func (r *run) fit(want, reserve int, what string) int {
 	return got
 }
 
-// dial connects to addr with a deadline; the connection is closed when the
-// spec ends.
-func dial(ctx context.Context, addr string) *net.TCPConn {
+// dial connects to addr (a loopback HOST:PORT, or a Unix socket's
+// "unix:PATH") with a deadline; the connection is closed when the spec
+// ends.
+func dial(ctx context.Context, addr string) net.Conn {
 	GinkgoHelper()
 	c, err := dialErr(ctx, addr)
 	noErr(err, "")
@@ -242,9 +255,9 @@ func dial(ctx context.Context, addr string) *net.TCPConn {
 
 // dialAll opens n connections to addr, all closed by one cleanup when the
 // spec ends (one cleanup node, not n, keeps the report small).
-func dialAll(ctx context.Context, addr string, n int) []*net.TCPConn {
+func dialAll(ctx context.Context, addr string, n int) []net.Conn {
 	GinkgoHelper()
-	conns := make([]*net.TCPConn, 0, n)
+	conns := make([]net.Conn, 0, n)
 	DeferCleanup(func() {
 		for _, c := range conns {
 			c.Close()
@@ -259,13 +272,24 @@ func dialAll(ctx context.Context, addr string, n int) []*net.TCPConn {
 }
 
 // dialErr connects to addr; a failure is of kind refused.
-func dialErr(ctx context.Context, addr string) (*net.TCPConn, error) {
+func dialErr(ctx context.Context, addr string) (net.Conn, error) {
 	d := net.Dialer{Timeout: DialTimeout}
-	c, err := d.DialContext(ctx, "tcp", addr)
+	network, address := engine.Network(addr)
+	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, kinded(spec.Refused, fmt.Errorf("connect to %s: %w", addr, err))
 	}
-	return c.(*net.TCPConn), nil
+	return c, nil
+}
+
+// abort ends c with a reset (RST) where it is a TCP connection, and
+// closes it where it is not (a Unix socket has no reset).
+func abort(c net.Conn) {
+	if _, ok := c.(*net.TCPConn); ok {
+		sock.Reset(c)
+		return
+	}
+	c.Close()
 }
 
 // kindError is an error with the failure kind it stands for.
@@ -619,7 +643,7 @@ func (p path) label() Labels {
 // stream writes fairChunk-sized chunks to c as fast as it takes them and
 // reads the echo as fast as it comes, until the returned stop is called;
 // stop returns the bytes echoed and the first error other than the stop.
-func stream(ctx context.Context, c *net.TCPConn) (stop func() (int64, error), echoed *atomic.Int64) {
+func stream(ctx context.Context, c net.Conn) (stop func() (int64, error), echoed *atomic.Int64) {
 	echoed = new(atomic.Int64)
 	halt := make(chan struct{})
 	var wg sync.WaitGroup

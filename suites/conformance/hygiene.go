@@ -37,8 +37,7 @@ func (s *suite) hygieneSpecs() {
 				case 2:
 					c.Close()
 				case 3:
-					c.SetLinger(0)
-					c.Close()
+					abort(c)
 				}
 			}
 			settlesTo(ctx, pid, spec.FDGrowth, "fds", func(s probe.Sample) int { return s.FDs }, before.FDs, fdSlack,

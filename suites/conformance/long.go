@@ -39,7 +39,7 @@ func (s *suite) longSpecs() {
 type idleHeld struct {
 	s      *suite
 	inst   target.Instance
-	conns  []*net.TCPConn
+	conns  []net.Conn
 	opened time.Time
 	n      int
 	err    error // opening failed: E13 fails with it

@@ -12,6 +12,7 @@ import (
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
+	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/servers/goroutine"
 	"github.com/echospec/echospec/suites/spec"
@@ -183,9 +184,9 @@ func (s *suite) slowLong() {
 	})
 	s.it("S10", func(ctx SpecContext) {
 		r := s.start(ctx)
-		yard, err := goroutine.Engine().Start("127.0.0.1:0")
+		yard, err := target.InProcess(goroutine.Engine(), s.yardstickOn()...).Start(ctx) // on the target's network
 		noErr(kinded(spec.IOError, err), "start the yardstick")
-		DeferCleanup(yard.Close)
+		DeferCleanup(yard.Stop)
 		c, y := dial(ctx, r.inst.Addr()), dial(ctx, yard.Addr())
 		exp := gmeasure.NewExperiment("S10 round trips")
 		AddReportEntry(exp.Name, exp)

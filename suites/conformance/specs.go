@@ -39,7 +39,18 @@ type Def struct {
 	// Long: the spec runs in the long-running group (label long), in
 	// order on one process, while E13's connections idle.
 	Long bool
+	// TCP, when set, says why the spec needs TCP (toxiproxy, an RST,
+	// TCP_INFO): it is skipped, with that reason, for a target on a
+	// Unix-domain socket.
+	TCP string
 }
+
+// Why specs need TCP (Def.TCP).
+const (
+	viaToxiproxy = "it runs through toxiproxy, which proxies TCP"
+	resets       = "it resets connections (RST via SO_LINGER 0), which only TCP has"
+	readsTCPInfo = "it reads the connection's TCP state (TCP_INFO)"
+)
 
 // Catalog returns every spec's definition, in the suite's order. Proxied
 // variants (E1p …) are not listed apart: see Def.Proxied.
@@ -56,6 +67,7 @@ func Lookup(id string) (Def, bool) {
 			p := d
 			p.ID = id
 			p.Text += " (through toxiproxy)"
+			p.TCP = viaToxiproxy
 			return p, true
 		}
 	}
@@ -125,40 +137,40 @@ var catalogOnce = sync.OnceValue(func() []Def {
 			Measure: fmt.Sprintf("the connections are opened, each exchanges once, and are checked again after at least %s; "+
 				"they idle while the other long-running specs of their group run", dur(longIdle))},
 
-		{ID: "R1", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: serving,
+		{ID: "R1", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
 			Text: "a client that resets while the server has echo pending for it disturbs no other connection, and new connections are served",
 			Measure: fmt.Sprintf("the resetting client sends up to %s without reading, then RST (SO_LINGER 0); another connection's %s exchange runs throughout",
 				size(resetHogLimit), size(resetOtherSize))},
-		{ID: "R2", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: serving,
+		{ID: "R2", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
 			Text:    fmt.Sprintf("a reset in the middle of a %s upload leaves the server serving", size(resetUpload)),
 			Measure: "RST after half the upload, while the echo flows; then a new connection's exchange"},
-		{ID: "R3", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+		{ID: "R3", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
 			Text: "toxiproxy reset_peer on the upstream path: the reset connection fails, the server survives, another connection is unaffected",
 			Measure: fmt.Sprintf("reset_peer after %s on a %s exchange paced to outlast it; the reset must be seen by the client (else no-fault); a direct %s exchange runs throughout",
 				dur(resetPeerAfter), size(resetPeerSize), size(resetPeerOther))},
-		{ID: "R4", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+		{ID: "R4", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
 			Text:    "toxiproxy reset_peer on the downstream path: the reset connection fails, the server survives, another connection is unaffected",
 			Measure: "as R3, with the toxic on the server-to-client path"},
-		{ID: "R5", Category: spec.CatReset, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+		{ID: "R5", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: readsTCPInfo + " to prove its FIN was acknowledged", Kinds: append(serving, spec.NoFault),
 			Text: "a client that sends FIN and then closes without reading, while the server has echo pending for it, does not kill the server (its write meets EPIPE; no SIGPIPE death)",
 			Measure: fmt.Sprintf("%d clients with a tiny receive buffer each send while the server keeps taking data, then FIN; once the FIN is acknowledged (TCP_INFO: FIN_WAIT2, "+
 				"within %s, else no-fault) they close with unread echo, so the server in CLOSE_WAIT gets an RST and its next write fails with EPIPE", sigpipeClients, dur(sigpipeFINLimit))},
-		{ID: "R6", Category: spec.CatReset, Level: spec.Must, Timeout: long, Kinds: serving,
+		{ID: "R6", Category: spec.CatReset, Level: spec.Must, Timeout: long, TCP: resets, Kinds: serving,
 			Text:    fmt.Sprintf("after a storm of %s connect-then-reset cycles the server still echoes, and a connection open through the storm is intact", count(stormResets)),
 			Measure: "each cycle connects and resets at once (SO_LINGER 0)"},
 
-		{ID: "W1", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, Kinds: echo,
+		{ID: "W1", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: echo,
 			Text:    "toxiproxy slicer in both directions: the server reads and writes in tiny fragments, and the echo is exact",
 			Measure: fmt.Sprintf("%s through slices of about 7 bytes each way", size(slicerSize))},
-		{ID: "W2", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: long, Kinds: append(echo, spec.NoFault),
+		{ID: "W2", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: long, TCP: readsTCPInfo + " to prove its window closed, and sizes its payload from tcp_wmem", Kinds: append(echo, spec.NoFault),
 			Text: "a client with a tiny receive buffer that reads slowly while it keeps sending gets every byte exactly once, in order (the server's writes come back short or EAGAIN)",
 			Measure: fmt.Sprintf("payload %d × the host's tcp_wmem maximum + %s, so the server's send buffer fills whatever autotuning does, written in odd %s-byte chunks (the server's echo writes then straddle the kernel's segments); socket buffers of %s, reads of %s %s apart; "+
 				"the client must see its receive queue full (%s or more unread, its window nearly closed) for at least %s (else no-fault)",
 				tinyBufWmemFactor, size(tinyBufExtra), count(w2Chunk), size(w2Buf), size(tinyRead), dur(tinyReadPause), size(w2Full), dur(tinyWindowClosed))},
-		{ID: "W3", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, Kinds: echo,
+		{ID: "W3", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: echo,
 			Text:    fmt.Sprintf("toxiproxy bandwidth (%d MB/s each way) with a %s payload: the echo is exact", bandwidthKBps/1024, size(bandwidthSize)),
 			Measure: "throughput reported"},
-		{ID: "W4", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+		{ID: "W4", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
 			Text:    "toxiproxy limit_data cuts a connection mid-stream: the server survives and another connection's exchange is unaffected",
 			Measure: fmt.Sprintf("the cut comes after %s bytes of a %s exchange (it must be seen, else no-fault)", count(limitDataBytes), size(limitDataSize))},
 
@@ -173,13 +185,13 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "S3", Category: spec.CatSlowClient, Level: spec.Must, Timeout: quick, Kinds: echo,
 			Text:    fmt.Sprintf("one connection open and silent does not stall a second one: its echo comes within %s", dur(silentStall)),
 			Measure: "the silent connection must still echo when it speaks at last"},
-		{ID: "S4", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, Kinds: echo,
+		{ID: "S4", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: echo,
 			Text:    fmt.Sprintf("through toxiproxy latency with jitter (%d ± %d ms each way) the echo is exact", latencyMs, latencyJitter),
 			Measure: fmt.Sprintf("%s in chunks of varying size", size(latencySize))},
-		{ID: "S5", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, Kinds: append(serving, spec.NoFault),
+		{ID: "S5", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
 			Text:    "connections stuck behind toxiproxy timeout (held, then closed) do not stop the server serving others",
 			Measure: fmt.Sprintf("one connection held with data in flight, one closed by the toxic after %d ms (the close must be seen, else no-fault)", timeoutCloseMs)},
-		{ID: "S6", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, Kinds: serving,
+		{ID: "S6", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: serving,
 			Text: fmt.Sprintf("a connection whose close toxiproxy holds back %s does not stop the server serving others: a new connection's echo comes within %s",
 				dur(slowCloseHold), dur(slowCloseServe)),
 			Measure: "the check runs while the close is still held, so a server that serves one connection at a time fails"},
@@ -207,7 +219,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 
 		{ID: "H1", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %s open/close cycles (closed with and without data, and by reset)", count(fdCycles)),
-			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d within %s", fdSlack, dur(settle))},
+			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d within %s (on a Unix socket, which has no reset, those cycles close)", fdSlack, dur(settle))},
 		{ID: "H2", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.ThreadGrowth},
 			Text:    fmt.Sprintf("the thread count returns to its baseline (+%d, a tenth of the burst) after a burst of %d connections", threadSlack, threadBurst),
 			Measure: fmt.Sprintf("within %s", dur(settle))},
@@ -225,7 +237,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				count(memConns), size(memReturn)),
 			Measure: fmt.Sprintf("the baseline is taken after %d warm-up connections; %d at a time, %s each; RSS within %s after the last closes (a leak of 16 KiB per connection fails)",
 				memWarm, memConc, size(memSize), dur(settle))},
-		{ID: "H7", Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
+		{ID: "H7", Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, TCP: resets, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %d connections end with the server's write failing (the client resets while echo is pending)", writeErrConns),
 			Measure: fmt.Sprintf("%d at a time, each sends until the server stops taking data, then RST; fds back to the baseline +%d within %s", writeErrConc, fdSlack, dur(settle))},
 

@@ -35,6 +35,11 @@ type Config struct {
 	// TargetHost, for an outside command, is the loopback address it
 	// listens on: "" (127.0.0.1) or ::1.
 	TargetHost string
+	// Network is where the outside command and the built-in engines
+	// serve: "" (TCP) or "unix", a Unix-domain stream socket (the
+	// command gets ECHO_NETWORK=unix and ECHO_PATH; an engine, e.Start
+	// "unix:PATH"). An outside address says its own network.
+	Network string
 	// Protocol is what every target is judged by; the zero value is
 	// upper-echo.
 	Protocol payload.Protocol
@@ -63,6 +68,7 @@ const (
 	EnvToxiproxy        = "ECHOSPEC_TOXIPROXY_URL"
 	EnvProfile          = "ECHOSPEC_TARGET_PROFILE"
 	EnvTargetHost       = "ECHOSPEC_TARGET_HOST"
+	EnvNetwork          = "ECHOSPEC_TARGET_NETWORK"
 	EnvProtocol         = "ECHOSPEC_PROTOCOL"
 )
 
@@ -78,6 +84,7 @@ func LoadConfig(get func(string) string) (Config, error) {
 		ExpectedFailures: strings.TrimSpace(get(EnvExpectedFailures)),
 		PIDFile:          strings.TrimSpace(get(EnvPIDFile)),
 		TargetHost:       strings.TrimSpace(get(EnvTargetHost)),
+		Network:          strings.TrimSpace(get(EnvNetwork)),
 	}
 	switch v := strings.TrimSpace(get(EnvStrict)); v {
 	case "", "0", "false":
@@ -102,6 +109,19 @@ func LoadConfig(get func(string) string) (Config, error) {
 		if err := target.CheckHost(c.TargetHost); err != nil {
 			return c, fmt.Errorf("%s: %w", EnvTargetHost, err)
 		}
+	}
+	switch c.Network {
+	case "", "tcp":
+		c.Network = ""
+	case "unix":
+		if c.TargetHost != "" {
+			return c, fmt.Errorf("%s is for a TCP server; %s=unix serves a Unix-domain socket", EnvTargetHost, EnvNetwork)
+		}
+		if c.TargetAddr != "" {
+			return c, fmt.Errorf("%s is for %s and the built-in engines: an outside address says its own network (unix:PATH for a Unix socket)", EnvNetwork, EnvTargetCmd)
+		}
+	default:
+		return c, fmt.Errorf("%s=%q: want tcp or unix", EnvNetwork, c.Network)
 	}
 	if c.TargetName == "" {
 		c.TargetName = "external"
@@ -129,7 +149,7 @@ func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
 	switch {
 	case c.TargetCmd != "":
 		ts = append(ts, target.Command(target.CommandSpec{
-			Name: c.TargetName, Cmdline: c.TargetCmd, Profile: c.Profile, Dir: c.Dir, PIDFile: c.PIDFile, Host: c.TargetHost}))
+			Name: c.TargetName, Cmdline: c.TargetCmd, Profile: c.Profile, Dir: c.Dir, PIDFile: c.PIDFile, Host: c.TargetHost, Network: c.Network}))
 	case c.TargetAddr != "":
 		t, err := target.Address(c.TargetName, c.TargetAddr, c.Profile)
 		if err != nil {
@@ -144,12 +164,17 @@ func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", EnvEngines, err)
 		}
-		t := target.InProcess(e) // in a process of its own: this test binary re-executed
+		var opts []target.InProcessOption
+		if c.Network == "unix" {
+			opts = append(opts, target.OnUnixSocket())
+		}
+		t := target.InProcess(e, opts...) // in a process of its own: this test binary re-executed
 		if c.Spawn != nil {
 			if spec, ok := c.Spawn(e); ok {
+				spec.Network = c.Network
 				t = target.WithProcess(t, spec)
 			} else {
-				t = target.InProcess(e, target.NoProcess())
+				t = target.InProcess(e, append(opts, target.NoProcess())...)
 			}
 		}
 		ts = append(ts, t)

@@ -18,6 +18,7 @@ import (
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/servers/goroutine"
 )
 
 // env is a fake getenv.
@@ -402,6 +403,10 @@ func TestLoadConfigProtocolAndHost(t *testing.T) {
 		{env{EnvTargetCmd: "srv", EnvTargetHost: "10.0.0.1"}, []string{EnvTargetHost, "loopback"}},
 		{env{EnvTargetCmd: "srv", EnvTargetHost: "localhost"}, []string{EnvTargetHost, "no name"}},
 		{env{EnvTargetCmd: "srv", EnvTargetHost: "[::1]"}, []string{EnvTargetHost, "no brackets"}},
+		{env{EnvTargetCmd: "srv", EnvNetwork: "udp"}, []string{EnvNetwork, "want tcp or unix"}},
+		{env{EnvTargetCmd: "srv", EnvNetwork: "unix", EnvTargetHost: "::1"}, []string{EnvTargetHost, "Unix-domain"}},
+		{env{EnvTargetAddr: "unix:/tmp/s", EnvNetwork: "unix"}, []string{EnvNetwork, "unix:PATH"}},
+		{env{EnvTargetAddr: "unix:"}, []string{EnvTargetAddr, "no socket path"}},
 	} {
 		_, err := LoadConfig(tt.env.get)
 		if err == nil {
@@ -413,5 +418,41 @@ func TestLoadConfigProtocolAndHost(t *testing.T) {
 				t.Errorf("LoadConfig(%v): %q does not contain %q", tt.env, err, w)
 			}
 		}
+	}
+}
+
+// TestTargetsOnUnixSocket: ECHOSPEC_TARGET_NETWORK=unix puts the outside
+// command and the built-in engines on a Unix socket; an outside address
+// says its own network.
+func TestTargetsOnUnixSocket(t *testing.T) {
+	reg := engine.NewRegistry()
+	reg.Register(goroutine.Engine())
+	c, err := LoadConfig(env{EnvTargetCmd: "srv", EnvEngines: "goroutine", EnvNetwork: "unix"}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := c.Targets(reg)
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("Targets: %v, %v", ts, err)
+	}
+	for _, tg := range ts {
+		if target.NetworkOf(tg) != "unix" {
+			t.Errorf("target %s: network %q, want unix", tg.Name(), target.NetworkOf(tg))
+		}
+	}
+	c.Spawn = func(engine.Engine) (target.CommandSpec, bool) { return target.CommandSpec{Cmdline: "x"}, true }
+	if ts, err = c.Targets(reg); err != nil || target.NetworkOf(ts[1]) != "unix" {
+		t.Errorf("with Spawn: %v, %v; want the engine on unix", ts, err)
+	}
+	c, err = LoadConfig(env{EnvTargetAddr: "unix:/tmp/echo.sock"}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts, err = c.Targets(reg); err != nil || target.NetworkOf(ts[0]) != "unix" {
+		t.Errorf("an address unix:PATH: %v, %v; want a target on unix", ts, err)
+	}
+	c, _ = LoadConfig(env{EnvEngines: "goroutine", EnvNetwork: "tcp"}.get)
+	if ts, err = c.Targets(reg); err != nil || target.NetworkOf(ts[0]) != "tcp" {
+		t.Errorf("tcp: %v, %v; want a target on tcp", ts, err)
 	}
 }

@@ -177,6 +177,12 @@ start of the failure message (` + "`[stall] ...`" + `), as the report entry
 		if d.NeedsProcess {
 			b.WriteString("; needs the server's own process (skipped, with the reason, without one)")
 		}
+		switch {
+		case d.TCP != "":
+			fmt.Fprintf(&b, "; needs TCP, skipped on a Unix-domain socket: %s", d.TCP)
+		case d.Proxied:
+			fmt.Fprintf(&b, "; on a Unix-domain socket %sp is skipped: toxiproxy proxies TCP", d.ID)
+		}
 		b.WriteString(".\n")
 		if len(d.Kinds) > 0 {
 			fmt.Fprintf(&b, "- **Fails with**: %s.\n", kinds(d.Kinds))

@@ -3,7 +3,9 @@
 //
 //	go run ./servers/cmd/echoserver -engine epoll -addr 127.0.0.1:9090
 //
-// The address defaults to $ECHO_ADDR. SIGTERM or SIGINT stops the server
+// The address defaults to $ECHO_ADDR, or to unix:$ECHO_PATH when
+// ECHO_NETWORK=unix (a Unix-domain socket, which the goroutine engine
+// serves; the others refuse it). SIGTERM or SIGINT stops the server
 // cleanly; -list prints the engines. An engine that cannot run on this host
 // (iouring where io_uring is disabled) exits 2 with the reason in one line.
 // SIGUSR1 prints the engine's counters, if it keeps any, as one line
@@ -26,7 +28,8 @@ func main() {
 
 func run() int {
 	name := flag.String("engine", "goroutine", "engine to run (see -list)")
-	addr := flag.String("addr", os.Getenv("ECHO_ADDR"), "loopback HOST:PORT to listen on (default $ECHO_ADDR)")
+	envAddr, envErr := engine.AddrFromEnv()
+	addr := flag.String("addr", envAddr, "loopback HOST:PORT, or unix:PATH for a Unix-domain socket, to listen on (default $ECHO_ADDR, or unix:$ECHO_PATH when ECHO_NETWORK=unix)")
 	list := flag.Bool("list", false, "print the engines and exit")
 	flag.Parse()
 
@@ -43,7 +46,7 @@ func run() int {
 		return 0
 	}
 	if *addr == "" {
-		fmt.Fprintln(os.Stderr, "echoserver: no address: pass -addr HOST:PORT or set ECHO_ADDR")
+		fmt.Fprintf(os.Stderr, "echoserver: %v: pass -addr HOST:PORT or set ECHO_ADDR\n", envErr)
 		return 2
 	}
 	e, err := reg.Lookup(*name)
