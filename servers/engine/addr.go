@@ -58,7 +58,8 @@ func Listen(addr string) (net.Listener, error) {
 	if err := CheckAddr(addr); err != nil {
 		return nil, err
 	}
-	return net.Listen(Network(addr))
+	network, address := Network(addr) // (net.Listen(Network(addr)) panics go vet's hostport check)
+	return net.Listen(network, address)
 }
 
 // ListenerAddr is ln's address as Listen takes it back: HOST:PORT, or

@@ -45,13 +45,14 @@ func TestListenUnix(t *testing.T) {
 	if got := ListenerAddr(ln); got != addr {
 		t.Errorf("ListenerAddr = %q, want %q", got, addr)
 	}
-	c, err := net.Dial(Network(addr))
+	network, address := Network(addr)
+	c, err := net.Dial(network, address)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
 	c.Close()
 	ln.Close()
-	if _, err := net.Dial(Network(addr)); err == nil {
+	if _, err := net.Dial(network, address); err == nil {
 		t.Errorf("%s still accepts after Close", addr)
 	}
 	if _, err := Listen("10.0.0.1:0"); err == nil {
