@@ -32,11 +32,12 @@ type specInfo struct {
 	Timeout     string   `json:"timeout"`
 	Labels      []string `json:"labels"`
 	NeedsProc   bool     `json:"needs_process,omitempty"`
+	NeedsTCP    string   `json:"needs_tcp,omitempty"` // why; skipped on a Unix socket
 }
 
 func infoOf(d conformance.Def) specInfo {
 	i := specInfo{ID: d.ID, Level: string(d.Level), Category: string(d.Category), Requirement: d.Text,
-		Measure: d.Measure, Timeout: d.Timeout.String(), NeedsProc: d.NeedsProcess, Kinds: []string{}}
+		Measure: d.Measure, Timeout: d.Timeout.String(), NeedsProc: d.NeedsProcess, NeedsTCP: d.TCP, Kinds: []string{}}
 	for _, k := range d.Kinds {
 		i.Kinds = append(i.Kinds, string(k))
 	}
@@ -120,6 +121,9 @@ func (c explainCmd) run(stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "Labels: %s (and target:NAME).\n", strings.Join(i.Labels, ", "))
 	if d.NeedsProcess {
 		fmt.Fprintln(stdout, "It probes the server's own process (/proc): skipped for --addr, which has none.")
+	}
+	if d.TCP != "" {
+		fmt.Fprintf(stdout, "It needs TCP (%s): skipped for a server on a Unix socket (--network unix).\n", d.TCP)
 	}
 	if d.OnlyWhenAsked != "" {
 		fmt.Fprintf(stdout, "It runs only when asked: --label-filter=%s.\n", d.OnlyWhenAsked)
