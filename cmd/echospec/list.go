@@ -106,7 +106,7 @@ func (c explainCmd) run(stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s — %s, %s\n\n", i.ID, i.Category, i.Level)
 	fmt.Fprintf(stdout, "Requirement: %s.\n\n", i.Requirement)
 	fmt.Fprintf(stdout, "How it is measured, and its bound: %s.\n\n", i.Measure)
-	fmt.Fprintln(stdout, "Failure kinds it raises (besides crash, which any spec may raise):")
+	fmt.Fprintln(stdout, "Failure kinds it raises (besides crash, which any spec may raise, and stall, when the server makes a spec run out of its time):")
 	if len(d.Kinds) == 0 {
 		fmt.Fprintln(stdout, "  none: it reports a measurement, it does not judge")
 	}

@@ -42,7 +42,7 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"run", "--cmd", "x", "--expected-failures", filepath.Join(dir, "none.txt")}, "ECHOSPEC_EXPECTED_FAILURES"},
 		{[]string{"run", "--cmd", "x", "--expected-failures", xf("id.txt", "external Z9 lost why\n")}, `unknown spec ID "Z9"`},
 		{[]string{"run", "--cmd", "x", "--expected-failures", xf("kind.txt", "external E1 lots why\n")}, `unknown failure kind "lots"`},
-		{[]string{"run", "--cmd", "x", "--expected-failures", xf("target.txt", "other E1 lost why\n")}, `unknown target "other"`},
+		{[]string{"run", "--cmd", "x", "--name", "goroutine", "--engine", "goroutine"}, `both named "goroutine"`},
 		{[]string{"run", "--timeout", "soon"}, "--timeout"},
 		{[]string{"explain", "Z9"}, `unknown spec ID "Z9"`},
 	} {

@@ -29,7 +29,12 @@ const (
 	// crashGrace is how long a failed spec waits for a dying server to
 	// exit, so that the failure is named a crash (its root cause).
 	crashGrace = 300 * time.Millisecond
-	crashPoll  = 10 * time.Millisecond
+	// cleanupMargin is the end of every spec's timeout kept for its
+	// cleanup: the body runs with the rest (budget), so a spec too slow
+	// for its time fails as a stall, with its numbers, before Ginkgo's
+	// timeout.
+	cleanupMargin = 2 * time.Second
+	crashPoll     = 10 * time.Millisecond
 )
 
 // The echo category.

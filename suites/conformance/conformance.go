@@ -125,13 +125,12 @@ func Specs(t target.Target, opts ...Option) bool {
 func (s *suite) it(id string, body func(ctx SpecContext), decorators ...any) {
 	args := append(s.decorators(id), decorators...)
 	It(specText(id), append(args, func(ctx SpecContext) {
-		s.declared(id)
-		body(ctx)
+		body(s.declared(ctx, id))
 	})...)
 }
 
 // entry is a DescribeTable entry for spec id, like it: the table's body
-// takes the spec ID first and calls s.declared(id).
+// takes the spec ID first and calls ctx = s.declared(ctx, id).
 func (s *suite) entry(id string, params ...any) TableEntry {
 	return Entry(specText(id), append(append(s.decorators(id), id), params...)...)
 }
@@ -157,21 +156,24 @@ func (s *suite) decorators(id string) []any {
 	return args
 }
 
-// declared runs at the start of spec id: it skips a spec that needs TCP
-// on a Unix socket's target (Def.TCP); it names a protocol other than
-// the default in the spec's report; for a declared expected failure it
-// says so in the report and, at the spec's end, reports a pass (and,
-// WithStrict, fails it).
-func (s *suite) declared(id string) {
-	if d, _ := Lookup(id); d.TCP != "" && s.network == "unix" {
+// declared runs at the start of spec id and returns the context its body
+// runs with: the spec's, with its time budget (budget). It skips a spec
+// that needs TCP on a Unix socket's target (Def.TCP); it names a protocol
+// other than the default in the spec's report; for a declared expected
+// failure it says so in the report and, at the spec's end, reports a pass
+// (and, WithStrict, fails it).
+func (s *suite) declared(ctx SpecContext, id string) SpecContext {
+	d, _ := Lookup(id)
+	if d.TCP != "" && s.network == "unix" {
 		Skip(fmt.Sprintf("needs TCP: %s; target %s serves a Unix-domain socket", d.TCP, s.t.Name()))
 	}
+	ctx = budget(ctx, d.Timeout)
 	if s.opts.protocol != payload.UpperEcho {
 		AddReportEntry(spec.ProtocolEntry, s.opts.protocol.String(), ReportEntryVisibilityNever)
 	}
 	x, ok := s.opts.xfail[id]
 	if !ok {
-		return
+		return ctx
 	}
 	AddReportEntry(spec.ExpectedEntry, fmt.Sprintf("%s: %s", x.KindsString(), x.Why))
 	DeferCleanup(func() {
@@ -185,4 +187,5 @@ func (s *suite) declared(id string) {
 			Fail("[strict] " + msg)
 		}
 	})
+	return ctx
 }

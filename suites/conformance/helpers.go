@@ -17,6 +17,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/echospec/echospec/faults/sock"
@@ -54,6 +55,39 @@ type run struct {
 	toxi *toxi.Server
 	// exitExpected is set by specs that stop the server themselves.
 	exitExpected bool
+	// crashed is set once fail has named the server's death.
+	crashed bool
+}
+
+// current is the running spec's server (the last one watch took charge
+// of), for fail to ask whether it has died: a crash is the root cause of
+// whatever else the spec saw. A Ginkgo process runs one spec at a time;
+// watch sets it and its cleanup clears it.
+var current struct {
+	sync.Mutex
+	r *run
+}
+
+func currentRun() *run {
+	current.Lock()
+	defer current.Unlock()
+	return current.r
+}
+
+// died returns how the server died, or nil while it lives (or when
+// stopping it is the spec's own doing). With grace it gives a dying
+// server crashGrace to be seen dead (a panic's trace being printed, a
+// signal being delivered).
+func (r *run) died(grace bool) error {
+	if r.exitExpected {
+		return nil
+	}
+	alive := r.inst.Check()
+	for deadline := time.Now().Add(crashGrace); grace && alive == nil && time.Now().Before(deadline); {
+		time.Sleep(crashPoll)
+		alive = r.inst.Check()
+	}
+	return alive
 }
 
 // start starts a fresh instance of the target for the current spec. At the
@@ -93,9 +127,17 @@ func (s *suite) startProcess(ctx context.Context) (*run, proc) {
 func (r *run) holdsConnections(ctx context.Context) {
 	GinkgoHelper()
 	c := dial(ctx, r.inst.Addr())
-	_, err := r.s.exchange(ctx, c, []byte("who"), verify.Options{})
-	noErr(err, "the connection whose holder is checked")
-	if err := target.VerifyServer(r.inst, c); err != nil {
+	// A server accepts a connection before any data comes, so its socket
+	// is looked for first: a server that closes each connection after one
+	// echo would have none left after the exchange. Not found, it is
+	// looked for again once an echo has come (a server that accepts late).
+	err := target.VerifyServer(r.inst, c)
+	if errors.Is(err, target.ErrNotHeld) {
+		_, xerr := r.s.exchange(ctx, c, []byte("who"), verify.Options{})
+		noErr(xerr, "the connection whose holder is checked")
+		err = target.VerifyServer(r.inst, c)
+	}
+	if err != nil {
 		if errors.Is(err, target.ErrNotHeld) {
 			Skip(err.Error())
 		}
@@ -132,20 +174,18 @@ func (s *suite) exchange(ctx context.Context, c net.Conn, p []byte, o verify.Opt
 func (s *suite) watch(inst target.Instance) *run {
 	GinkgoHelper()
 	r := &run{s: s, inst: inst}
+	current.Lock()
+	current.r = r
+	current.Unlock()
 	DeferCleanup(func() {
-		alive := inst.Check()
-		if alive == nil && CurrentSpecReport().Failed() {
-			// A server that is dying (a panic's trace being printed, a
-			// signal being delivered) is not dead yet: give it a moment,
-			// so that a crash is named as the root cause.
-			for deadline := time.Now().Add(crashGrace); alive == nil && time.Now().Before(deadline); {
-				time.Sleep(crashPoll)
-				alive = inst.Check()
-			}
+		// A dying server is not dead yet: a failed spec gives it a moment,
+		// so that a crash is named as the root cause.
+		alive := r.died(CurrentSpecReport().Failed())
+		current.Lock()
+		if current.r == r {
+			current.r = nil
 		}
-		if r.exitExpected {
-			alive = nil
-		}
+		current.Unlock()
 		if alive != nil {
 			AddReportEntry(spec.DiedEntry, alive.Error())
 		}
@@ -158,8 +198,11 @@ func (s *suite) watch(inst target.Instance) *run {
 		} else {
 			inst.Stop() // a dead server's stop error adds nothing
 		}
-		// A crash is the root cause of whatever else the spec saw.
-		noErr(kinded(spec.Crash, alive), "the server must survive every spec")
+		// A crash is the root cause of whatever else the spec saw (unless
+		// fail has named it already).
+		if !r.crashed {
+			noErr(kinded(spec.Crash, alive), "the server must survive every spec")
+		}
 		noErr(stopErr, "stop target %s", s.t.Name())
 	})
 	return r
@@ -276,6 +319,9 @@ func dialErr(ctx context.Context, addr string) (net.Conn, error) {
 	d := net.Dialer{Timeout: DialTimeout}
 	network, address := engine.Network(addr)
 	c, err := d.DialContext(ctx, network, address)
+	if err != nil && ctx.Err() != nil { // the spec's budget ran out while connecting
+		return nil, kinded(spec.Stall, fmt.Errorf("connect to %s: %w: %w", addr, err, context.Cause(ctx)))
+	}
 	if err != nil {
 		return nil, kinded(spec.Refused, fmt.Errorf("connect to %s: %w", addr, err))
 	}
@@ -291,6 +337,30 @@ func abort(c net.Conn) {
 	}
 	c.Close()
 }
+
+// budget is the spec's context with its time budget: its SpecTimeout less
+// cleanupMargin. A server too slow for a spec then fails it at the
+// budget, as a stall, with the step it was on and the numbers, while the
+// cleanup still has time — not at Ginkgo's timeout, whose message says
+// only that it occurred and which no expected failure can declare.
+func budget(ctx SpecContext, timeout time.Duration) SpecContext {
+	inner, cancel := context.WithTimeoutCause(ctx, timeout-cleanupMargin,
+		fmt.Errorf("the spec's time ran out (%v of its %v; %v kept for cleanup)", timeout-cleanupMargin, timeout, cleanupMargin))
+	DeferCleanup(cancel)
+	return budgeted{Context: inner, spec: ctx}
+}
+
+// budgeted is a SpecContext whose context is its budget's.
+type budgeted struct {
+	context.Context
+	spec SpecContext
+}
+
+func (b budgeted) SpecReport() types.SpecReport { return b.spec.SpecReport() }
+func (b budgeted) AttachProgressReporter(f func() string) func() {
+	return b.spec.AttachProgressReporter(f)
+}
+func (b budgeted) WrappedContext() context.Context { return b.Context }
 
 // kindError is an error with the failure kind it stands for.
 type kindError struct {
@@ -341,9 +411,20 @@ func noErr(err error, format string, args ...any) {
 // as usual, saying what was declared.
 func fail(kind spec.Kind, msg string) {
 	GinkgoHelper()
-	AddReportEntry(spec.KindEntry, string(kind))
 	labels := CurrentSpecReport().Labels()
-	if slices.Contains(labels, spec.XFailLabel) {
+	declared := slices.Contains(labels, spec.XFailLabel)
+	if r := currentRun(); r != nil && kind != spec.Crash {
+		// A crash is the root cause: the reset or early EOF the spec saw
+		// first is its symptom. Where a failure is declared, which kind
+		// this is decides, so a dying server is given its moment.
+		if err := r.died(declared); err != nil {
+			msg = fmt.Sprintf("the server died (%v); first seen as %s%s", err, kind.Tag(), msg)
+			kind = spec.Crash
+			r.crashed = true
+		}
+	}
+	AddReportEntry(spec.KindEntry, string(kind))
+	if declared {
 		declared := xfailKinds(labels)
 		if slices.Contains(declared, kind) {
 			AddReportEntry(spec.ExpectedFailureEntry, kind.Tag()+msg)
@@ -379,10 +460,14 @@ func joinKinds(ks []spec.Kind) string {
 }
 
 // expect is a Gomega whose failures go through fail with kind k, for
-// Eventually.
-func expect(k spec.Kind) Gomega {
+// Eventually with ctx: one that ends because ctx did (the spec's budget
+// ran out) is a stall, saying so.
+func expect(ctx context.Context, k spec.Kind) Gomega {
 	return NewGomega(func(message string, _ ...int) {
 		GinkgoHelper()
+		if ctx.Err() != nil {
+			k, message = spec.Stall, message+": "+context.Cause(ctx).Error()
+		}
 		fail(k, message)
 	})
 }
@@ -535,7 +620,7 @@ func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get f
 	GinkgoHelper()
 	t0 := time.Now()
 	var last int
-	expect(kind).Eventually(ctx, func() int {
+	expect(ctx, kind).Eventually(ctx, func() int {
 		last = get(sample(pid))
 		return last
 	}).WithTimeout(settle).WithPolling(settlePoll).Should(BeNumerically("<=", base+slack),

@@ -78,7 +78,7 @@ func (s *suite) hygieneLong() {
 		r.exhaustFDs(ctx, pid)
 		t0 := time.Now()
 		var last error
-		expect(spec.Refused).Eventually(ctx, func() bool {
+		expect(ctx, spec.Refused).Eventually(ctx, func() bool {
 			last = s.oneShot(ctx, r.inst.Addr())
 			return last == nil
 		}).WithTimeout(emfileRecover).WithPolling(emfilePoll).Should(BeTrue(), func() string {
@@ -114,7 +114,7 @@ func (s *suite) hygieneLong() {
 		noErr(firstErrors(burst(memConns, conc, one), "connection"), "")
 		t0 := time.Now()
 		var last probe.Sample
-		expect(spec.MemoryGrowth).Eventually(ctx, func() int64 {
+		expect(ctx, spec.MemoryGrowth).Eventually(ctx, func() int64 {
 			last = sample(pid)
 			return last.RSS - before.RSS
 		}).WithTimeout(settle).WithPolling(settlePoll).Should(BeNumerically("<", int64(memReturn)), func() string {

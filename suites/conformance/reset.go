@@ -48,7 +48,7 @@ func (s *suite) resetSpecs() {
 		})
 
 		DescribeTable("reset_peer", func(ctx SpecContext, id string, stream toxi.Direction) {
-			s.declared(id)
+			ctx = s.declared(ctx, id)
 			r := s.start(ctx)
 			other := r.background(ctx, "a direct connection's exchange during the reset", payload.Random(resetPeerOther, 13),
 				verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})

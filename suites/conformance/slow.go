@@ -133,7 +133,7 @@ func (s *suite) slowLong() {
 		AddReportEntry("backpressure", fmt.Sprintf("the server took %.1f MiB from a client that never reads; RSS %.1f → %.1f MiB (%+.1f MiB, limit %s)",
 			inMiB(sent), inMiB(before.RSS), inMiB(after.RSS), inMiB(growth), size(backpressureGrowth)))
 		if growth >= backpressureGrowth {
-			fail(spec.MemoryGrowth, fmt.Sprintf("server memory grew by %.1f MiB (limit %s) while a client that never reads pushed %.1f MiB: RSS %.1f → %.1f MiB; it buffers output without bound",
+			fail(spec.MemoryGrowth, fmt.Sprintf("server memory grew by %.1f MiB (limit %s) while a client that never reads pushed %.1f MiB: RSS %.1f → %.1f MiB; it keeps taking data from a client that does not read its echo (no backpressure), buffering input or output without bound",
 				inMiB(growth), size(backpressureGrowth), inMiB(sent), inMiB(before.RSS), inMiB(after.RSS)))
 		}
 	})

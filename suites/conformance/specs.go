@@ -25,7 +25,8 @@ type Def struct {
 	// measures, its bound.
 	Measure string
 	// Kinds are the failure kinds the spec raises when the server is at
-	// fault, besides crash (which any spec may raise).
+	// fault, besides crash (which any spec may raise) and stall (a spec whose
+	// time runs out, budget).
 	Kinds []spec.Kind
 	// Proxied: the spec also runs through toxiproxy with no toxic, as
 	// ID+"p".

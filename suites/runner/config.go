@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -181,6 +182,9 @@ func (c Config) Targets(reg *engine.Registry) ([]target.Target, error) {
 	}
 	if len(ts) == 0 {
 		return nil, errors.New("nothing to test: no engine and no outside target")
+	}
+	if len(ts) > 1 && (c.TargetCmd != "" || c.TargetAddr != "") && slices.Contains(names, c.TargetName) {
+		return nil, fmt.Errorf("the outside target and a built-in engine are both named %q: name the outside one with %s", c.TargetName, EnvTargetName)
 	}
 	return ts, nil
 }

@@ -44,6 +44,31 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestExpectedFailuresOfAnOutsideTarget: an outside target named like a
+// built-in engine is another server, so the engine's declarations do not
+// apply to it; a file shared by runs of several targets is taken, its
+// lines for other targets left out.
+func TestExpectedFailuresOfAnOutsideTarget(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "shared.txt"), []byte("gnet E1 lost this one\nother E2 reset another target's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := runner.Load(runner.Setup{Dir: dir, Get: getter(map[string]string{runner.EnvTargetCmd: "./srv", runner.EnvTargetName: "gnet"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Expected["gnet"]) != 0 {
+		t.Errorf("an outside target named gnet got the built-in gnet's declarations: %v", s.Expected["gnet"])
+	}
+	s, err = runner.Load(runner.Setup{Dir: dir, Get: getter(map[string]string{runner.EnvTargetCmd: "./srv", runner.EnvTargetName: "gnet", runner.EnvExpectedFailures: "shared.txt"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := s.Expected["gnet"]; len(x) != 1 || x["E1"].Why != "this one" || len(s.Expected["other"]) != 0 {
+		t.Errorf("the shared file: %v; want gnet's own line only", s.Expected)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {

@@ -100,7 +100,7 @@ descriptors (H5) or while a client stalls (S9).
 Exit status: 0 when every spec that ran passed (declared expected failures
 of the declared kind allowed), non-zero otherwise (Ginkgo's). A selection
 that matches no spec is an error, not a pass; so is a bad setting or an
-expected-failures entry that names an unknown target, spec ID or kind —
+expected-failures entry that names an unknown spec ID or kind —
 before any spec runs.
 
 ### The echospec command
@@ -159,7 +159,7 @@ start of the failure message (` + "`[stall] ...`" + `), as the report entry
 		fmt.Fprintf(&b, "| `%s` | %s |\n", k.Kind, k.Meaning)
 	}
 	b.WriteString("\n## 6. Every spec\n\n")
-	b.WriteString("The requirement, how it is measured, its bound (in the requirement and the measure), its level, category, timeout and the failure kinds it raises (any spec may also raise `crash`).\n")
+	b.WriteString("The requirement, how it is measured, its bound (in the requirement and the measure), its level, category, timeout and the failure kinds it raises (any spec may also raise `crash`, and `stall` when the server makes it run out of its time: a spec's body gets its timeout less 2 s, the rest kept for cleanup).\n")
 	for _, d := range conformance.Catalog() {
 		id := d.ID
 		if d.Proxied {
