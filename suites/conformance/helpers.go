@@ -319,13 +319,22 @@ func dialErr(ctx context.Context, addr string) (net.Conn, error) {
 	d := net.Dialer{Timeout: DialTimeout}
 	network, address := engine.Network(addr)
 	c, err := d.DialContext(ctx, network, address)
-	if err != nil && ctx.Err() != nil { // the spec's budget ran out while connecting
-		return nil, kinded(spec.Stall, fmt.Errorf("connect to %s: %w: %w", addr, err, context.Cause(ctx)))
-	}
 	if err != nil {
-		return nil, kinded(spec.Refused, fmt.Errorf("connect to %s: %w", addr, err))
+		return nil, connectFailed(ctx, fmt.Errorf("connect to %s: %w", addr, err))
 	}
 	return c, nil
+}
+
+// connectFailed gives a failed connect its kind: refused, or a stall
+// when the spec's budget ran out meanwhile. The connect shares the
+// budget's deadline, and its own timer may fire before the context is
+// marked done, so the deadline itself is what tells.
+func connectFailed(ctx context.Context, err error) error {
+	if dl, ok := ctx.Deadline(); ctx.Err() != nil || (ok && !time.Now().Before(dl)) {
+		<-ctx.Done() // at most a moment: the deadline has passed
+		return kinded(spec.Stall, fmt.Errorf("%w: %w", err, context.Cause(ctx)))
+	}
+	return kinded(spec.Refused, err)
 }
 
 // abort ends c with a reset (RST) where it is a TCP connection, and
