@@ -8,8 +8,10 @@ import (
 
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/echospec/echospec/servers/engine"
 )
@@ -39,6 +41,8 @@ func serveReordering(s *server, c *net.TCPConn) {
 			go func(b []byte) { // BUG: nothing orders these writes
 				defer wg.Done()
 				defer func() { <-inflight }()
+				// Workers take a varying time per message, as real ones do.
+				time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
 				if _, err := c.Write(b); err != nil {
 					failed.Do(func() { s.drop(c) })
 				}
