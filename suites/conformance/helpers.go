@@ -568,6 +568,20 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
+// bound records a measured value against its limit (spec.BoundEntry) for
+// the stability tool and the reports; the spec still judges it itself.
+func bound(what string, value, limit float64, unit string) {
+	AddReportEntry(spec.BoundEntry, spec.Bound{What: what, Value: value, Limit: limit, Unit: unit}, ReportEntryVisibilityNever)
+}
+
+// boundAtLeast is bound for a value that must reach its limit.
+func boundAtLeast(what string, value, limit float64, unit string) {
+	AddReportEntry(spec.BoundEntry, spec.Bound{What: what, Value: value, Limit: limit, Unit: unit, AtLeast: true}, ReportEntryVisibilityNever)
+}
+
+// ms is a duration in milliseconds, for bound.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
 // withinBaseline checks a time measured under a fault against the same
 // measure without it (kind timing).
 func withinBaseline(base, under time.Duration) error {

@@ -89,7 +89,46 @@ const (
 	// it is not the default, upper-echo (payload.Protocol's name). It is
 	// invisible on the console; reports show it once per target.
 	ProtocolEntry = "protocol"
+	// BoundEntry carries a Bound: a measured value judged against its
+	// limit, for the stability tool and the reports (one per bound a spec
+	// judges; a spec that retries a noise-prone measure writes one per
+	// attempt).
+	BoundEntry = "bound"
 )
+
+// Bound is one measured value a spec judged against its limit, in the
+// limit's unit: the margin a verdict had. Fraction is Value/Limit; for an
+// AtLeast bound (the value must reach the limit, as W2's closed window)
+// a fraction under 1 fails, for every other bound a fraction over 1 does.
+type Bound struct {
+	What    string  `json:"what"`
+	Value   float64 `json:"value"`
+	Limit   float64 `json:"limit"`
+	Unit    string  `json:"unit,omitempty"`
+	AtLeast bool    `json:"at_least,omitempty"`
+}
+
+// Fraction is the measured value as a fraction of its limit.
+func (b Bound) Fraction() float64 {
+	if b.Limit == 0 {
+		return 0
+	}
+	return b.Value / b.Limit
+}
+
+// Failed says whether the value is past its limit.
+func (b Bound) Failed() bool {
+	if b.AtLeast {
+		return b.Value < b.Limit
+	}
+	return b.Value > b.Limit
+}
+
+// String is the bound as a report shows it: "S11 p90 round trip 3.1 of
+// 130 ms (2%)".
+func (b Bound) String() string {
+	return fmt.Sprintf("%s %.4g of %.4g %s (%.0f%%)", b.What, b.Value, b.Limit, b.Unit, 100*b.Fraction())
+}
 
 // Kind classifies why a spec failed. The set is closed: every failure the
 // suite raises carries exactly one of these.
