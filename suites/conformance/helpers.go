@@ -585,7 +585,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // withinBaseline checks a time measured under a fault against the same
 // measure without it (kind timing).
 func withinBaseline(base, under time.Duration) error {
-	limit := slowdownFactor*base + slowdownSlack
+	limit := baselineLimit(base)
 	if under > limit {
 		return kinded(spec.Timing, fmt.Errorf("took %v, against %v without the misbehaving client: more than %dx + %v (limit %v)",
 			under.Round(time.Microsecond), base.Round(time.Microsecond), slowdownFactor, slowdownSlack, limit.Round(time.Microsecond)))
@@ -593,6 +593,18 @@ func withinBaseline(base, under time.Duration) error {
 	AddReportEntry("margin", fmt.Sprintf("%v of a limit of %v (%.0f%%)", under.Round(time.Microsecond), limit.Round(time.Microsecond), 100*float64(under)/float64(limit)))
 	return nil
 }
+
+// withinBaselineBound is withinBaseline that first records the measure
+// as bound what (in ms, passed or failed), for the stability tool; what
+// names the measure without numbers, so that runs group by it.
+func withinBaselineBound(what string, base, under time.Duration) error {
+	bound(what, ms(under), ms(baselineLimit(base)), "ms")
+	return withinBaseline(base, under)
+}
+
+// baselineLimit is the most a time measured beside a misbehaving client
+// may take, against base without it.
+func baselineLimit(base time.Duration) time.Duration { return slowdownFactor*base + slowdownSlack }
 
 // proc is the server process the probes read: its process group, or the
 // one process a PID file names outside it.

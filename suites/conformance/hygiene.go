@@ -40,7 +40,9 @@ func (s *suite) hygieneSpecs() {
 					abort(c)
 				}
 			}
-			settlesTo(ctx, pid, spec.FDGrowth, "fds", func(s probe.Sample) int { return s.FDs }, before.FDs, fdSlack,
+			fds, record := settleBound("fds over baseline", "fds", before.FDs, fdSlack, func(s probe.Sample) int { return s.FDs })
+			defer record()
+			settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack,
 				fmt.Sprintf("after %s open/close cycles", count(fdCycles)))
 		})
 
@@ -50,7 +52,9 @@ func (s *suite) hygieneSpecs() {
 			n := r.fit(threadBurst, 0, "connections at once in the burst")
 			errs := burst(threadBurst, n, func(int) error { return s.oneShot(ctx, r.inst.Addr()) })
 			noErr(firstErrors(errs, "burst connection"), "")
-			settlesTo(ctx, pid, spec.ThreadGrowth, "threads", func(s probe.Sample) int { return s.Threads }, before.Threads, threadSlack,
+			threads, record := settleBound("threads over baseline", "threads", before.Threads, threadSlack, func(s probe.Sample) int { return s.Threads })
+			defer record()
+			settlesTo(ctx, pid, spec.ThreadGrowth, "threads", threads, before.Threads, threadSlack,
 				fmt.Sprintf("after a burst of %d connections", threadBurst))
 		})
 
@@ -78,8 +82,18 @@ func (s *suite) hygieneLong() {
 		r.exhaustFDs(ctx, pid)
 		t0 := time.Now()
 		var last error
+		var took time.Duration // until the echo came; unset, it never did
+		defer func() {
+			if took == 0 {
+				took = time.Since(t0)
+			}
+			bound("echo after the fd limit is restored", ms(took), ms(emfileRecover), "ms")
+		}()
 		expect(ctx, spec.Refused).Eventually(ctx, func() bool {
 			last = s.oneShot(ctx, r.inst.Addr())
+			if last == nil {
+				took = time.Since(t0)
+			}
 			return last == nil
 		}).WithTimeout(emfileRecover).WithPolling(emfilePoll).Should(BeTrue(), func() string {
 			return fmt.Sprintf("no echo within %v after the fd limit was restored: %v", time.Since(t0).Round(time.Millisecond), last)
@@ -89,6 +103,7 @@ func (s *suite) hygieneLong() {
 	s.it("H5", func(ctx SpecContext) {
 		r, pid := s.startProcess(ctx)
 		share := r.exhaustFDs(ctx, pid)
+		bound("spin share while out of fds", share, emfileCPU, "core")
 		AddReportEntry("CPU while out of fds", fmt.Sprintf("%.1f%% of a core used of the time it could run (limit %s)", 100*share, pct(emfileCPU)))
 		if share >= emfileCPU {
 			fail(spec.CPU, fmt.Sprintf("the server used of the time it could run %.1f%% of a core for %v while out of fds with %d connections waiting (limit %s): it retries accept without backing off",
@@ -114,6 +129,11 @@ func (s *suite) hygieneLong() {
 		noErr(firstErrors(burst(memConns, conc, one), "connection"), "")
 		t0 := time.Now()
 		var last probe.Sample
+		defer func() {
+			if !last.At.IsZero() {
+				bound("memory over the warm baseline", inMiB(last.RSS-before.RSS), inMiB(memReturn), "MiB")
+			}
+		}()
 		expect(ctx, spec.MemoryGrowth).Eventually(ctx, func() int64 {
 			last = sample(pid)
 			return last.RSS - before.RSS
@@ -141,7 +161,9 @@ func (s *suite) hygieneLong() {
 		})
 		noErr(firstErrors(errs, "resetting client"), "")
 		AddReportEntry("write errors", fmt.Sprintf("%d clients reset with echo pending; the server had taken %.1f MiB from them", writeErrConns, inMiB(taken.Load())))
-		settlesTo(ctx, pid, spec.FDGrowth, "fds", func(s probe.Sample) int { return s.FDs }, before.FDs, fdSlack,
+		fds, record := settleBound("fds over baseline", "fds", before.FDs, fdSlack, func(s probe.Sample) int { return s.FDs })
+		defer record()
+		settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack,
 			fmt.Sprintf("after %d connections ended with the server's write failing", writeErrConns))
 	})
 }
@@ -181,4 +203,21 @@ func (r *run) exhaustFDs(ctx context.Context, pid proc) float64 {
 	noErr(kinded(spec.IOError, restore()), "")
 	noErr(kinded(spec.Crash, r.inst.Check()), "while out of fds")
 	return share
+}
+
+// settleBound wraps get, the count settlesTo polls, so that the last count
+// it read is recorded as bound what when the returned record runs (deferred
+// in the spec's body: passed or failed): the count over base, against
+// slack. Nothing is recorded when no count was read.
+func settleBound(what, unit string, base, slack int, get func(probe.Sample) int) (func(probe.Sample) int, func()) {
+	var last int
+	read := false
+	return func(s probe.Sample) int {
+			last, read = get(s), true
+			return last
+		}, func() {
+			if read {
+				bound(what, float64(last-base), float64(slack), unit)
+			}
+		}
 }

@@ -18,6 +18,7 @@ func (s *suite) lifecycleSpecs() {
 			t0 := time.Now()
 			r, _ := s.startProcess(ctx)
 			started := time.Since(t0)
+			bound("listening after start", ms(started), ms(listenLimit), "ms")
 			term, ok := r.inst.(target.Terminator)
 			if !ok {
 				Skip("the target cannot be sent SIGTERM")
@@ -25,6 +26,7 @@ func (s *suite) lifecycleSpecs() {
 			r.serves(ctx, "before SIGTERM")
 			r.exitExpected = true
 			took, err := term.Terminate(exitLimit)
+			bound("exit after SIGTERM", ms(took), ms(exitLimit), "ms")
 			AddReportEntry("lifecycle", fmt.Sprintf("accepting %v after start; exited %v after SIGTERM", started.Round(time.Millisecond), took.Round(time.Millisecond)))
 			noErr(kinded(spec.SlowExit, err), "SIGTERM")
 		})

@@ -69,6 +69,9 @@ func (s *suite) loadSpecs() {
 			for off := 0; off < len(got); {
 				n, err := extra.Read(got[off:])
 				off += n
+				if err != nil || off == len(got) {
+					bound("served after one closed", ms(time.Since(t0)), ms(maxConnsServed), "ms")
+				}
 				noErr(err, "connection %d, waiting for its echo after connection 1 closed (%d of %d bytes after %v)", m+1, off, len(got), time.Since(t0).Round(time.Millisecond))
 			}
 			if want := s.opts.protocol.Expect([]byte("waiting")); string(got) != string(want) {
@@ -112,8 +115,11 @@ func (s *suite) loadLong() {
 			AddReportEntry("process checks", "skipped: the suite has no process of this target's to probe")
 			return
 		}
-		settlesTo(ctx, pid, spec.FDGrowth, "fds", func(s probe.Sample) int { return s.FDs }, before.FDs, fdSlack, "after the soak")
+		fds, record := settleBound("fds over baseline", "fds", before.FDs, fdSlack, func(s probe.Sample) int { return s.FDs })
+		defer record()
+		settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack, "after the soak")
 		after := sample(pid)
+		bound("memory growth after the soak", inMiB(after.RSS-before.RSS), inMiB(soakGrowth), "MiB")
 		AddReportEntry("memory after the soak", fmt.Sprintf("RSS %.1f → %.1f MiB (limit +%s)", inMiB(before.RSS), inMiB(after.RSS), size(soakGrowth)))
 		if after.RSS-before.RSS >= soakGrowth {
 			fail(spec.MemoryGrowth, fmt.Sprintf("after the soak of %s the server's RSS grew from %.1f to %.1f MiB (%+.1f MiB, limit %s)",

@@ -37,6 +37,9 @@ func (s *suite) partialSpecs() {
 			_, err = s.exchange(ctx, c, payload.Random(n, 22), verify.Options{
 				Chunks: func(int) int { return w2Chunk }, ReadSize: tinyRead, ReadPause: tinyReadPause, ExtraWait: extraWait})
 			closed, werr := w.Stop()
+			if werr == nil {
+				boundAtLeast("receive window closed", ms(closed), ms(tinyWindowClosed), "ms")
+			}
 			AddReportEntry("short writes forced", fmt.Sprintf("%s (%d × tcp_wmem max %s + %s); the client's receive window was closed for %v of the exchange",
 				size(n), tinyBufWmemFactor, size(wmem), size(tinyBufExtra), closed.Round(time.Millisecond)))
 			noErr(err, "")

@@ -77,6 +77,7 @@ func (s *suite) resetSpecs() {
 				DeferCleanup(func() { c.Close() })
 				st, err := sock.FINWhilePending(ctx, c, backpressurePush, sigpipeFINLimit)
 				noErr(kinded(spec.NoFault, err), "client %d of %d", i+1, sigpipeClients)
+				bound("FIN acknowledged", ms(st.FINAfter), ms(sigpipeFINLimit), "ms")
 				ended := ""
 				if st.PeerEnded {
 					ended = " (the server closed the connection at once: it had no write left to fail)"

@@ -42,7 +42,7 @@ func (s *suite) slowSpecs() {
 			for _, d := range under {
 				exp.RecordDuration("beside a non-reading client", d)
 			}
-			noErr(withinBaseline(median(base), median(under)), "median round trip of %d clients beside a non-reading client", n)
+			noErr(withinBaselineBound("median round trip beside a non-reading client", median(base), median(under)), "median round trip of %d clients beside a non-reading client", n)
 		})
 
 		s.it("S3", func(ctx SpecContext) {
@@ -120,7 +120,7 @@ func (s *suite) slowLong() {
 		wg.Wait()
 		noErr(firstErrors(errs, "trickling sender"), "")
 		AddReportEntry("fast exchange", fmt.Sprintf("baseline %v, slowest beside trickling senders %v", base, worst))
-		noErr(withinBaseline(base, worst), "a fast client's 256 KiB exchange beside %d trickling senders", n)
+		noErr(withinBaselineBound("slowest fast exchange beside trickling senders", base, worst), "a fast client's 256 KiB exchange beside %d trickling senders", n)
 	})
 	s.it("S7", func(ctx SpecContext) {
 		r, pid := s.startProcess(ctx)
@@ -130,6 +130,7 @@ func (s *suite) slowLong() {
 		noErr(err, "the non-reading client")
 		after := sample(pid)
 		growth := after.RSS - before.RSS
+		bound("memory growth beside a non-reading client", inMiB(growth), inMiB(backpressureGrowth), "MiB")
 		AddReportEntry("backpressure", fmt.Sprintf("the server took %.1f MiB from a client that never reads; RSS %.1f → %.1f MiB (%+.1f MiB, limit %s)",
 			inMiB(sent), inMiB(before.RSS), inMiB(after.RSS), inMiB(growth), size(backpressureGrowth)))
 		if growth >= backpressureGrowth {
@@ -151,6 +152,8 @@ func (s *suite) slowLong() {
 		idle(ctx, idleMeasure)
 		after := sample(pid)
 		share, spin := probe.CPUShare(before, after), probe.SpinShare(before, after)
+		bound("CPU share while idle", share, idleCPU, "core")
+		bound("spin share while idle", spin, idleSpin, "core")
 		AddReportEntry("idle CPU", fmt.Sprintf("%.1f%% of a core used over %v with %d idle connections (limit %s); %.1f%% of the time it could run (limit %s)",
 			100*share, after.At.Sub(before.At).Round(time.Millisecond), n, pct(idleCPU), 100*spin, pct(idleSpin)))
 		busy := share >= idleCPU || spin >= idleSpin
@@ -175,6 +178,7 @@ func (s *suite) slowLong() {
 		sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
 		noErr(err, "the client that stops reading")
 		share, _, _ := spinning(ctx, pid, stalledMeasure)
+		bound("spin share while a client stalls", share, stalledCPU, "core")
 		AddReportEntry("CPU while a client stalls", fmt.Sprintf("%.1f%% of a core used of the time it could run over %v (limit %s); the server took %.1f MiB before it stopped reading",
 			100*share, stalledMeasure, pct(stalledCPU), inMiB(sent)))
 		if share >= stalledCPU {
@@ -209,6 +213,7 @@ func (s *suite) slowLong() {
 		}
 		mt, my := median(got), median(base)
 		limit := latencyFactor*my + latencySlack
+		bound("median round trip against the yardstick's", ms(mt), ms(limit), "ms")
 		AddReportEntry("latency", fmt.Sprintf("median round trip %v, yardstick %v, limit %v (%.0f%% of it)",
 			mt.Round(time.Microsecond), my.Round(time.Microsecond), limit.Round(time.Microsecond), 100*float64(mt)/float64(limit)))
 		if mt > limit {
