@@ -46,6 +46,12 @@ type Target struct {
 	Profile           engine.Profile
 	// Bug is the faulty server's catalog entry; nil for a correct server.
 	Bug *faulty.Bug
+	// Focus is a Ginkgo --focus pattern that narrows the selection further
+	// ("" focuses nothing), e.g. `\[(S1|H1)\]`.
+	Focus string
+	// Env are more variables for the suite's process (NAME=VALUE), after
+	// the ones RunSuite sets: ECHOSPEC_EXPECTED_FAILURES, say.
+	Env []string
 }
 
 // Run is what the conformance suite did against one target.
@@ -59,6 +65,10 @@ type Run struct {
 	// start, was killed, or the report is unreadable).
 	Err    error
 	Output string // the tail of the suite's output
+	// Entries are each spec's report entries as the suite wrote them
+	// (spec ID → entries, in order), for readers of entries the matrix
+	// does not keep (spec.BoundEntry).
+	Entries map[string][]types.ReportEntry
 }
 
 // Failed returns the IDs of the specs that failed, sorted.
@@ -150,6 +160,9 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	if t.LabelFilter != "" {
 		args = append(args, "-ginkgo.label-filter="+t.LabelFilter)
 	}
+	if t.Focus != "" {
+		args = append(args, "-ginkgo.focus="+t.Focus)
+	}
 	// From the suite's own directory, as go test runs it (it reads files
 	// there); it resolves the target command from the module root itself.
 	// It runs in its own process group (under a reaper on Linux), killed
@@ -158,18 +171,18 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	res, err := target.RunJob(ctx, target.Job{
 		Args: args,
 		Dir:  filepath.Join(o.Root, "suites", "conformance"),
-		Env: append(suiteEnv(),
+		Env: append(append(suiteEnv(),
 			"ECHOSPEC_TARGET_CMD="+t.Cmdline,
 			"ECHOSPEC_TARGET_NAME="+t.Name,
 			"ECHOSPEC_TARGET_PROFILE="+t.Profile.String(),
-		),
+		), t.Env...),
 		Tail: 32 << 10,
 	})
 	run.Duration, run.Output, run.ExitCode = res.Duration, res.Output, res.ExitCode
 	if ctx.Err() != nil {
 		run.Err = fmt.Errorf("the suite ran past %v and was killed", o.Timeout)
 	}
-	m, rerr := readReport(jsonPath)
+	m, raw, rerr := readReport(jsonPath)
 	if rerr != nil {
 		run.Err = errors.Join(run.Err, rerr, fmt.Errorf("suite exit: %v", err))
 		return run
@@ -180,7 +193,23 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	}
 	run.Cells = m.Cells[t.Name]
 	run.Texts = m.Texts
+	run.Entries = entriesOf(raw, t.Name)
 	return run
+}
+
+// entriesOf returns the report entries of each spec of target tg in r
+// (spec ID → entries).
+func entriesOf(r types.Report, tg string) map[string][]types.ReportEntry {
+	out := map[string][]types.ReportEntry{}
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || report.TargetOf(s) != tg {
+			continue
+		}
+		if id, _, ok := report.SpecID(s.LeafNodeText); ok {
+			out[id] = append(out[id], s.ReportEntries...)
+		}
+	}
+	return out
 }
 
 // suiteEnv is this process's environment without the suite's own
@@ -196,27 +225,28 @@ func suiteEnv() []string {
 	return env
 }
 
-// readReport reads a Ginkgo JSON report and builds its matrix. A suite that
-// failed before its specs (BeforeSuite) is an error: no spec ran.
-func readReport(path string) (report.Matrix, error) {
+// readReport reads a Ginkgo JSON report and builds its matrix; it returns
+// the report too. A suite that failed before its specs (BeforeSuite) is an
+// error: no spec ran.
+func readReport(path string) (report.Matrix, types.Report, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return report.Matrix{}, fmt.Errorf("no report: %w", err)
+		return report.Matrix{}, types.Report{}, fmt.Errorf("no report: %w", err)
 	}
 	var reports []types.Report
 	if err := json.Unmarshal(data, &reports); err != nil {
-		return report.Matrix{}, fmt.Errorf("report %s: %w", path, err)
+		return report.Matrix{}, types.Report{}, fmt.Errorf("report %s: %w", path, err)
 	}
 	if len(reports) != 1 {
-		return report.Matrix{}, fmt.Errorf("report %s: %d suites, want 1", path, len(reports))
+		return report.Matrix{}, types.Report{}, fmt.Errorf("report %s: %d suites, want 1", path, len(reports))
 	}
 	r := reports[0]
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType == types.NodeTypeBeforeSuite || s.LeafNodeType == types.NodeTypeSynchronizedBeforeSuite {
 			if s.State.Is(types.SpecStateFailureStates) {
-				return report.Matrix{}, fmt.Errorf("the suite failed before any spec: %s", s.Failure.Message)
+				return report.Matrix{}, types.Report{}, fmt.Errorf("the suite failed before any spec: %s", s.Failure.Message)
 			}
 		}
 	}
-	return report.Build(r), nil
+	return report.Build(r), r, nil
 }
