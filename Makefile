@@ -15,7 +15,7 @@ PROCS   ?= 3
 # self-test, which have targets of their own).
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/suites/conformance$$' -e '/suites/selftest$$' -e '/examples/')
 
-.PHONY: test lint unit conformance-test selftest example tally conformance bench benchstat report install docs clean realworld
+.PHONY: test lint unit conformance-test selftest example tally conformance bench benchstat report install docs clean realworld stability
 
 ## make test: the project's own tests — lint, unit tests, the conformance
 ## suite against every built-in engine, the self-test, the Go API example.
@@ -150,6 +150,23 @@ docs:
 ## when the results are as known (~7 min). Never part of make test.
 realworld:
 	@GO=$(GO) REPORTS=$(REPORTS) bash servers/realworld/run.sh
+
+## make stability: the noise-prone verdicts run RUNS times each
+## (suites/stability): every correct engine on the specs that judge a
+## bound (time, CPU, memory, threads, fds), every faulty server on the
+## specs it declares; HOGS CPU-bound processes spin beside the runs, PAR
+## runs go at once; TARGETS and SPECS (comma lists) narrow it. Prints and
+## writes reports/stability/ (stability.md, stability.json): per spec ×
+## target the runs, passes, failure kinds, catches and each bound's
+## margin; exits 1 when a cell is unstable. Never part of make test.
+RUNS    ?= 10
+HOGS    ?= 0
+PAR     ?= 3
+TARGETS ?=
+SPECS   ?=
+stability:
+	$(GO) run ./suites/stability/cmd/stability -runs $(RUNS) -hogs $(HOGS) -parallel $(PAR) -out $(REPORTS)/stability \
+	  $(if $(TARGETS),-targets $(TARGETS)) $(if $(SPECS),-specs $(SPECS))
 
 clean:
 	rm -rf $(REPORTS)
