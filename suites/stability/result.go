@@ -21,7 +21,7 @@ type Header struct {
 	Hogs     int           `json:"hogs"`
 	Parallel int           `json:"parallel"`
 	Command  string        `json:"command"`
-	Elapsed  time.Duration `json:"elapsed"` // wall time of the runs
+	Elapsed  time.Duration `json:"elapsed_ns"` // wall time of the runs
 	// Notes say what was left out, and why.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -212,7 +212,12 @@ func durationStats(ds []time.Duration) (lo, mid, hi time.Duration) {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
-	return r(s[0]), r(s[len(s)/2]), r(s[len(s)-1])
+	n := len(s)
+	mid = s[n/2]
+	if n%2 == 0 {
+		mid = (s[n/2-1] + s[n/2]) / 2
+	}
+	return r(s[0]), r(mid), r(s[n-1])
 }
 
 // mdCell makes text fit in one Markdown table cell or list line.

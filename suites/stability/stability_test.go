@@ -308,6 +308,25 @@ func TestFocus(t *testing.T) {
 	}
 }
 
+func TestRunStatus(t *testing.T) {
+	subjects, runs := fixture()
+	for _, tc := range []struct {
+		s    Subject
+		r    selftest.Run
+		want string
+	}{
+		{subjects[0], runs[0], "ok"},
+		{subjects[0], runs[2], "failed S1 (timing)"},
+		{subjects[1], runs[1], "failed S9 (cpu)"},
+		{subjects[1], runs[3], "ESCAPED S9 (pass)"},
+		{subjects[1], runs[5], "BROKEN: the suite ran past 5m0s and was killed"},
+	} {
+		if got := RunStatus(tc.s, tc.r); got != tc.want {
+			t.Errorf("RunStatus(%s) = %q, want %q", tc.s.Target.Name, got, tc.want)
+		}
+	}
+}
+
 func TestHogArgs(t *testing.T) {
 	if d, err := ParseHogArgs([]string{"90m"}); err != nil || d != 90*time.Minute {
 		t.Errorf("ParseHogArgs(90m) = %v, %v", d, err)

@@ -109,14 +109,17 @@ func RunStatus(s Subject, r selftest.Run) string {
 			escaped = append(escaped, fmt.Sprintf("%s (%s)", id, outcomeOf(c)))
 		}
 	}
-	status := "ok"
+	var parts []string
 	if len(failed) > 0 {
-		status = "failed " + strings.Join(failed, ", ")
+		parts = append(parts, "failed "+strings.Join(failed, ", "))
 	}
 	if len(escaped) > 0 {
-		status += "; ESCAPED " + strings.Join(escaped, ", ")
+		parts = append(parts, "ESCAPED "+strings.Join(escaped, ", "))
 	}
-	return status
+	if len(parts) == 0 {
+		return "ok"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func outcomeOf(c report.Cell) string {

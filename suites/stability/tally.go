@@ -231,7 +231,7 @@ func firstLine(s string, max int) string {
 // Durations are the run times of one target's runs.
 type Durations struct {
 	Target string          `json:"target"`
-	Runs   []time.Duration `json:"runs"`
+	Runs   []time.Duration `json:"runs_ns"`
 }
 
 // RunTimes lists each subject's run times, in the subjects' order.
