@@ -11,7 +11,7 @@ func connTable512() Bug {
 		Category: spec.CatLoad,
 		Defect:   "keeps connections in a fixed table of 512 slots and closes each new connection that finds the table full; it declares no limit",
 		Models:   "a static connection array (conn_t conns[MAX]) sized for a test load, rejecting the rest",
-		Aims:     catches("C1: early-eof"),
+		Aims:     catches("C1: early-close"),
 	}, skeleton(hooks{
 		start:    withLimit(512, nil), // BUG: a hard limit nobody declared, enforced by closing
 		dispatch: refuseWhenFull,

@@ -18,7 +18,7 @@ func idleTimeout10s() Bug {
 		Category: spec.CatEcho,
 		Defect:   "closes a connection that has sent nothing for 10 s (a read deadline reset before every read): short idles (E11's 3 s) pass, a client idle longer finds the connection closed",
 		Models:   "a keep-alive/idle timeout copied from an HTTP server (10 s) into a protocol whose clients may stay idle as long as they like",
-		Aims:     catches("E13: early-eof"),
+		Aims:     catches("E13: early-close"),
 	}, skeleton(hooks{
 		read: readWithin(keepAliveTimeout), // BUG: the protocol sets no idle limit; a timeout ends the connection
 	}))

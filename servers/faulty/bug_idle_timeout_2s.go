@@ -15,7 +15,7 @@ func idleTimeout2s() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "closes a connection that has sent nothing for 2 s (a read deadline reset before every read)",
 		Models:   "an idle reaper / keep-alive timeout shorter than the protocol allows",
-		Aims:     catches("E11: early-eof", "E11p: early-eof"),
+		Aims:     catches("E11: early-close", "E11p: early-close"),
 	}, skeleton(hooks{read: readWithin(2 * time.Second)}))
 }
 

@@ -14,7 +14,7 @@ func idleTimeoutUnits() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "its idle timeout of \"2000\" is applied in microseconds, not milliseconds: a connection whose next bytes take more than 2 ms to arrive is closed",
 		Models:   "a timeout unit mix-up (µs for ms), invisible on a fast loopback and fatal behind any latency",
-		Aims:     catches("S4: early-eof|reset"),
-		Catches:  catches("S3: early-eof", "E11: early-eof", "E11p: early-eof"),
+		Aims:     catches("S4: early-close"),
+		Catches:  catches("S3: early-close", "E11: early-close", "E11p: early-close"),
 	}, skeleton(hooks{read: readWithin(2000 * time.Microsecond)})) // BUG: meant 2000 * time.Millisecond
 }

@@ -165,10 +165,39 @@ func TestSWARUpper(t *testing.T) {
 	}
 }
 
-// TestCatchKinds checks declarations with several kinds.
+// TestCatchKinds checks declarations with several kinds, and the retired
+// names: read as the kind that replaced them, counted once.
 func TestCatchKinds(t *testing.T) {
-	c := catches("S4: early-eof|reset")[0]
-	if c.ID != "S4" || !c.Allows(spec.EarlyEOF) || !c.Allows(spec.Reset) || c.Allows(spec.Stall) || c.String() != "S4: early-eof|reset" {
-		t.Errorf("catches(S4: early-eof|reset) = %+v (%s)", c, c)
+	c := catches("E12: lost|stall")[0]
+	if c.ID != "E12" || !c.Allows(spec.Lost) || !c.Allows(spec.Stall) || c.Allows(spec.EarlyClose) || c.String() != "E12: lost|stall" {
+		t.Errorf("catches(E12: lost|stall) = %+v (%s)", c, c)
+	}
+	c = catches("S4: early-eof|reset")[0]
+	if !c.Allows(spec.EarlyClose) || c.Allows(spec.Lost) || c.String() != "S4: early-close" {
+		t.Errorf("catches(S4: early-eof|reset) = %+v (%s), want S4: early-close", c, c)
+	}
+}
+
+// TestCatalogUsesCurrentKinds: the catalog's own declarations name kinds by
+// their current names, never by a retired one (early-eof, reset), which
+// only outside files may still use.
+func TestCatalogUsesCurrentKinds(t *testing.T) {
+	decl := regexp.MustCompile(`"([A-Z][0-9]+p?): *([a-z|-]+)"`)
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
+			for _, k := range strings.Split(m[2], "|") {
+				if _, retired := spec.KindAliases[k]; retired {
+					t.Errorf("%s: %s declares %s, a retired name: write %s", f, m[1], k, spec.KindAliases[k])
+				}
+			}
+		}
 	}
 }

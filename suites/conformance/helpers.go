@@ -811,7 +811,7 @@ func stream(ctx context.Context, c net.Conn) (stop func() (int64, error), echoed
 		wg.Wait()
 		err := errors.Join(werr, rerr)
 		if errors.Is(err, io.EOF) {
-			err = kinded(spec.EarlyEOF, err)
+			err = kinded(spec.EarlyClose, err)
 		}
 		return echoed.Load(), err
 	}, echoed

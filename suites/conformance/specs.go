@@ -88,9 +88,9 @@ func IDs() []string {
 }
 
 var catalogOnce = sync.OnceValue(func() []Def {
-	echo := []spec.Kind{spec.WrongByte, spec.Lost, spec.Extra, spec.EarlyEOF, spec.Reset, spec.Stall}
+	echo := []spec.Kind{spec.WrongByte, spec.Lost, spec.Extra, spec.EarlyClose, spec.Stall}
 	closing := append(echo[:len(echo):len(echo)], spec.NoEOF, spec.RSTClose)
-	serving := []spec.Kind{spec.Refused, spec.WrongByte, spec.EarlyEOF, spec.Reset, spec.Stall}
+	serving := []spec.Kind{spec.Refused, spec.WrongByte, spec.EarlyClose, spec.Stall}
 	timing := append([]spec.Kind{spec.Timing}, echo...)
 	return []Def{
 		{ID: "E1", Category: spec.CatEcho, Level: spec.Must, Timeout: quick, Proxied: true, Kinds: echo,
@@ -227,7 +227,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "H3", Category: spec.CatHygiene, Level: spec.Should, Timeout: long, NeedsProcess: true,
 			Text:    fmt.Sprintf("memory per idle connection is measured and reported (%s connections, each served once)", count(idleConns)),
 			Measure: "a report, not a judgement: H6 judges"},
-		{ID: "H4", Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.Refused, spec.Stall, spec.Reset, spec.EarlyEOF},
+		{ID: "H4", Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.Refused, spec.Stall, spec.EarlyClose},
 			Text:    fmt.Sprintf("a server out of file descriptors (EMFILE on accept) survives, and serves new connections within %s once fds are free again", dur(emfileRecover)),
 			Measure: fmt.Sprintf("the server's fd limit is lowered (prlimit) to what it holds + %d while %d clients connect, for %s", fdLimitSpare, emfileConns, dur(emfileHold))},
 		{ID: "H5", Category: spec.CatHygiene, Level: spec.Should, Long: true, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.CPU},
@@ -252,7 +252,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "C2", Category: spec.CatLoad, Level: spec.Must, Timeout: c10kTime, OnlyWhenAsked: spec.C10KLabel, Kinds: echo,
 			Text:    fmt.Sprintf("%s concurrent connections each get their own %s payload back exact", count(c10kConns), size(c10kSize)),
 			Measure: "as C1; runs only with --label-filter=c10k, in the server's own process where possible"},
-		{ID: "C3", Category: spec.CatLoad, Level: spec.Must, Timeout: standard, Kinds: []spec.Kind{spec.Deviation, spec.Refused, spec.Reset, spec.EarlyEOF, spec.Stall, spec.WrongByte},
+		{ID: "C3", Category: spec.CatLoad, Level: spec.Must, Timeout: standard, Kinds: []spec.Kind{spec.Deviation, spec.Refused, spec.EarlyClose, spec.Stall, spec.WrongByte},
 			Text: "with max-conns=N declared, connection N+1 waits (it is not refused or reset) and is served once another closes; served at once, the declaration is false",
 			Measure: fmt.Sprintf("N connections open and served; N+1 must not be echoed within %s, and must be within %s of one closing",
 				dur(maxConnsAtOnce), dur(maxConnsServed))},

@@ -135,7 +135,7 @@ func TestCompare(t *testing.T) {
 	pass := func(id string) types.SpecReport { return spec("srv", "["+id+"] x", types.SpecStatePassed, "") }
 	base := report.Build(shard(t0, 1, "v1", run, pass("E1"), failed("E2", "lost"), failed("E3", "lost"), failed("E4", "stall"),
 		withEntry(pass("E5"), vocab.DeviationEntry, "max-conns"), pass("E7")))
-	now := report.Build(shard(t0.Add(time.Hour), 2, "v1", run, failed("E1", "wrong-byte"), pass("E2"), failed("E3", "lost"), failed("E4", "reset"),
+	now := report.Build(shard(t0.Add(time.Hour), 2, "v1", run, failed("E1", "wrong-byte"), pass("E2"), failed("E3", "lost"), failed("E4", "early-close"),
 		pass("E5"), pass("E6")))
 	c := report.Compare(base, "old.json", now)
 	got := map[string]string{}
@@ -172,5 +172,31 @@ func TestCompare(t *testing.T) {
 		if !strings.Contains(string(page), w) {
 			t.Errorf("HTML lacks %q", w)
 		}
+	}
+}
+
+// TestCompareRetiredKinds: a baseline written before early-eof and reset
+// became early-close reads them as early-close, so the same failure is no
+// kind change; a kind this version does not know is kept as it is.
+func TestCompareRetiredKinds(t *testing.T) {
+	run := echospecRun()
+	failed := func(id, kind string) types.SpecReport {
+		return withEntry(spec("srv", "["+id+"] x", types.SpecStateFailed, "["+kind+"] x"), vocab.KindEntry, kind)
+	}
+	base := report.Build(shard(t0, 1, "v1", run, failed("E1", "early-eof"), failed("E2", "reset"), failed("E3", "reset"), failed("E4", "bogus")))
+	now := report.Build(shard(t0.Add(time.Hour), 2, "v1", run, failed("E1", "early-close"), failed("E2", "early-close"), failed("E3", "lost"), failed("E4", "bogus")))
+	if k := base.Cells["srv"]["E1"].Kind; k != vocab.EarlyClose {
+		t.Errorf("early-eof read as %q, want early-close", k)
+	}
+	if k := base.Cells["srv"]["E4"].Kind; k != "bogus" {
+		t.Errorf("an unknown kind read as %q, want it kept", k)
+	}
+	c := report.Compare(base, "old.json", now)
+	got := map[string]string{}
+	for _, ch := range c.Changes {
+		got[ch.ID] = ch.What
+	}
+	if len(got) != 1 || got["E3"] != report.KindChanged {
+		t.Errorf("changes %v, want E3's kind only (reset, then lost)", got)
 	}
 }

@@ -8,6 +8,7 @@ package specdoc
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/echospec/echospec/suites/conformance"
@@ -120,8 +121,12 @@ ran), **3** a regression against ` + "`--baseline`" + `.
 A known, accepted finding keeps CI green while it stays in every report:
 one line per declaration, ` + "`TARGET SPEC-ID KIND reason…`" + ` (blank lines and
 lines starting with ` + "`#`" + ` are ignored). The spec must fail with that kind
-(or one of ` + "`KIND|KIND`" + `, where timing decides which): a failure of any other
-kind fails the spec as usual. A declared spec that
+(or one of ` + "`KIND|KIND`" + `, for a failure that comes out one way or another
+for a reason the declaration names): a failure of any other kind fails the
+spec as usual. A kind that would flip only because a close came as a FIN
+one time and an RST the next needs no ` + "`|`" + `: both are ` + "`early-close`" + ` (or
+` + "`lost`" + `, after the client's FIN). The former names ` + "`early-eof`" + ` and ` + "`reset`" + `
+are still read, as ` + "`early-close`" + `. A declared spec that
 passes is reported as *expected failure passed* (and fails the run with
 ` + "`ECHOSPEC_STRICT=1`" + `). The built-in engines' declarations are part of the
 suite's binary (` + "`suites/runner/expected_failures.txt`" + `).
@@ -158,6 +163,22 @@ start of the failure message (` + "`[stall] ...`" + `), as the report entry
 	for _, k := range spec.Kinds {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", k.Kind, k.Meaning)
 	}
+	b.WriteString(`
+A server that ends a connection before the echo is done fails with
+` + "`early-close`" + ` or ` + "`lost`" + ` by when it did it — before or after the client had
+sent all of its bytes and its FIN — never by how: a ` + "`close()`" + ` that meets unread
+data in its receive queue sends an RST instead of a FIN, so whether the
+client sees a FIN or an RST is timing, and a client cannot tell that RST
+from a deliberate one (SO_LINGER 0). The message says which it saw. Only
+` + "`rst-close`" + ` names the RST: after the full echo and the client's FIN, with
+nothing unread, it is the defect's own.
+`)
+	var retired []string
+	for a, k := range spec.KindAliases {
+		retired = append(retired, fmt.Sprintf("`%s` as `%s`", a, k))
+	}
+	slices.Sort(retired)
+	fmt.Fprintf(&b, "\nFormer names, still read where kinds are written (expected-failures files): %s.\n", strings.Join(retired, ", "))
 	b.WriteString("\n## 6. Every spec\n\n")
 	b.WriteString("The requirement, how it is measured, its bound (in the requirement and the measure), its level, category, timeout and the failure kinds it raises (any spec may also raise `crash`, and `stall` when the server makes it run out of its time: a spec's body gets its timeout less 2 s, the rest kept for cleanup).\n")
 	for _, d := range conformance.Catalog() {
