@@ -203,21 +203,38 @@ const (
 	latencyFactor = 10
 	latencySlack  = 2 * time.Millisecond
 
-	// S11: one client streams at full speed, writing and reading, from
-	// fairWarm before fairClients start their ping-pong until they end;
-	// their 90th-percentile round trip is bounded like S1's median (a
-	// server that starves others for a turn of hundreds of milliseconds
-	// now and then hides behind a median).
-	fairClients = 8
-	fairRounds  = 50
-	fairWarm    = 200 * time.Millisecond
-	fairChunk   = 64 * kib
+	// S11: fairStreamers clients stream at full speed, writing and
+	// reading fairChunk chunks, while fairClients ping-pong 64 bytes
+	// (fairRounds rounds at most, for fairBlockTime); the same runs
+	// against the yardstick (a goroutine echo server in the suite's
+	// process) in interleaved blocks, each under its own streaming load,
+	// so both see the same moments of a busy host. The target's
+	// 90th-percentile round trip must stay within fairFactor × the
+	// yardstick's + fairSlack (a server that starves the others for a
+	// turn of hundreds of milliseconds now and then hides behind a
+	// median). Two streamers: while the server drains one, the other's
+	// input piles up, so a server that drains a connection until its read
+	// would block always finds one with a full queue. A round trip with
+	// no echo after fairStarved counts as starved (recorded as the time
+	// it waited).
+	fairClients   = 8
+	fairStreamers = 2
+	fairRounds    = 25
+	fairBlocks    = 4
+	fairBlockTime = 500 * time.Millisecond
+	fairWarm      = 200 * time.Millisecond
+	fairStarved   = 2 * time.Second
+	fairChunk     = 64 * kib
+	fairFactor    = 5
+	fairSlack     = 20 * time.Millisecond
 )
 
 // The hygiene and lifecycle categories.
 const (
-	// settle is how long a server may take to release what closed
-	// connections held.
+	// settle is how long a count of what closed connections held (fds,
+	// threads) may stay without falling before it is judged; settleMax
+	// is how long one that keeps falling is waited for (a busy host slows
+	// a release; a leak is a plateau).
 	settle        = 5 * time.Second
 	settlePoll    = 50 * time.Millisecond
 	fdCycles      = 2000 // H1
@@ -231,6 +248,7 @@ const (
 	emfilePoll    = 100 * time.Millisecond
 	emfileSettle  = 100 * time.Millisecond // before measuring H5
 	emfileCPU     = 0.5                    // H5: share of a core the server may demand while out of fds
+	settleMax     = 30 * time.Second
 
 	// H6: after memWarm connections warm the server's pools, memConns
 	// more, memConc at a time, must leave its RSS within memReturn of the

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"slices"
 	"strings"
@@ -525,7 +526,26 @@ func firstErrors(errs []error, what string) error {
 // pingPong runs n connections at once, each doing rounds round trips of
 // small random messages, and returns every round-trip time.
 func (s *suite) pingPong(ctx context.Context, addr string, n, rounds int, seed uint64) ([]time.Duration, error) {
-	conns := make([]net.Conn, n)
+	return pings(ctx, addr, pinging{clients: n, rounds: rounds, seed: seed, protocol: s.opts.protocol})
+}
+
+// pinging shapes a ping-pong: clients × rounds round trips of 64 bytes.
+type pinging struct {
+	clients, rounds int
+	seed            uint64
+	protocol        payload.Protocol
+	// until, if set, ends every client's rounds at that time (a round in
+	// flight then still completes).
+	until time.Time
+	// starvedAt, if set, is how long a round trip may wait for its echo
+	// before it counts as starved: it is recorded as the time it waited,
+	// and that client's rounds end (its echo may still be on its way).
+	starvedAt time.Duration
+}
+
+// pings runs a ping-pong against addr and returns every round trip.
+func pings(ctx context.Context, addr string, p pinging) ([]time.Duration, error) {
+	conns := make([]net.Conn, p.clients)
 	for i := range conns {
 		c, err := dialErr(ctx, addr)
 		if err != nil {
@@ -534,13 +554,22 @@ func (s *suite) pingPong(ctx context.Context, addr string, n, rounds int, seed u
 		defer c.Close()
 		conns[i] = c
 	}
-	rtts := make([][]time.Duration, n)
-	errs := make([]error, n)
+	rtts := make([][]time.Duration, p.clients)
+	errs := make([]error, p.clients)
+	o := verify.Options{Protocol: p.protocol, Stall: p.starvedAt}
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Go(func() {
-			for j := range rounds {
-				st, err := s.exchange(ctx, c, payload.Random(64, seed+uint64(i*rounds+j)), verify.Options{})
+			for j := range p.rounds {
+				if !p.until.IsZero() && j > 0 && time.Now().After(p.until) {
+					return
+				}
+				t0 := time.Now()
+				st, err := verify.Exchange(ctx, c, payload.Random(64, p.seed+uint64(i*p.rounds+j)), o)
+				if err != nil && p.starvedAt > 0 && verify.KindOf(err) == spec.Stall && ctx.Err() == nil {
+					rtts[i] = append(rtts[i], time.Since(t0))
+					return
+				}
 				if err != nil {
 					errs[i] = verify.Describe(err, "round trip %d", j+1)
 					return
@@ -648,21 +677,36 @@ func sample(p proc) probe.Sample {
 	return s
 }
 
-// settlesTo waits up to settle for a probed count to come back to at most
-// base+slack, and fails with kind, both numbers and the time waited if it
-// does not.
+// settlesTo waits for a probed count to come back to at most base+slack,
+// and fails with kind, both numbers and the time waited if it does not.
+// It waits as long as the count keeps falling: it fails once the count
+// has made no new low for settle (a leak is a plateau; a server slowed by
+// a busy host releases late, but releases), or after settleMax in all.
 func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get func(probe.Sample) int, base, slack int, when string) {
 	GinkgoHelper()
 	t0 := time.Now()
 	var last int
-	expect(ctx, kind).Eventually(ctx, func() int {
+	low, lowAt := math.MaxInt, t0
+	plateau := false
+	expect(ctx, kind).Eventually(ctx, func() (int, error) {
 		last = get(sample(pid))
-		return last
-	}).WithTimeout(settle).WithPolling(settlePoll).Should(BeNumerically("<=", base+slack),
+		if last < low {
+			low, lowAt = last, time.Now()
+		}
+		if last > base+slack && time.Since(lowAt) >= settle {
+			plateau = true
+			return last, StopTrying(fmt.Sprintf("%s %d, no lower for %v", what, last, settle))
+		}
+		return last, nil
+	}).WithTimeout(settleMax).WithPolling(settlePoll).Should(BeNumerically("<=", base+slack),
 		func() string {
-			return fmt.Sprintf("%s: %s %d before, %d after (+%d, limit +%d), waited %v", when, what, base, last, last-base, slack, time.Since(t0).Round(time.Millisecond))
+			why := fmt.Sprintf("no lower count for %v", settle)
+			if !plateau {
+				why = fmt.Sprintf("still falling after %v", settleMax)
+			}
+			return fmt.Sprintf("%s: %s %d before, %d after (+%d, limit +%d), waited %v (%s)", when, what, base, last, last-base, slack, time.Since(t0).Round(time.Millisecond), why)
 		})
-	AddReportEntry(what, fmt.Sprintf("%d before, %d after (%s)", base, last, when))
+	AddReportEntry(what, fmt.Sprintf("%d before, %d after (%s), settled in %v", base, last, when, time.Since(t0).Round(time.Millisecond)))
 }
 
 // spinning measures, over d, how much of the time it could have run the
@@ -762,7 +806,8 @@ func (p path) label() Labels {
 
 // stream writes fairChunk-sized chunks to c as fast as it takes them and
 // reads the echo as fast as it comes, until the returned stop is called;
-// stop returns the bytes echoed and the first error other than the stop.
+// stop returns the bytes echoed and the first error other than the stop
+// (a stall when a write or a read made no progress for fairStarved).
 func stream(ctx context.Context, c net.Conn) (stop func() (int64, error), echoed *atomic.Int64) {
 	echoed = new(atomic.Int64)
 	halt := make(chan struct{})
@@ -778,7 +823,7 @@ func stream(ctx context.Context, c net.Conn) (stop func() (int64, error), echoed
 				return
 			default:
 			}
-			c.SetWriteDeadline(time.Now().Add(faultStall))
+			c.SetWriteDeadline(time.Now().Add(fairStarved))
 			if _, err := c.Write(chunk); err != nil {
 				select {
 				case <-halt:
@@ -792,7 +837,7 @@ func stream(ctx context.Context, c net.Conn) (stop func() (int64, error), echoed
 	wg.Go(func() {
 		buf := make([]byte, fairChunk)
 		for {
-			c.SetReadDeadline(time.Now().Add(faultStall))
+			c.SetReadDeadline(time.Now().Add(fairStarved))
 			n, err := c.Read(buf)
 			echoed.Add(int64(n))
 			if err != nil {

@@ -1,7 +1,10 @@
 package conformance
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -223,16 +226,121 @@ func (s *suite) slowLong() {
 	})
 	s.it("S11", func(ctx SpecContext) {
 		r := s.start(ctx)
-		n := r.fit(fairClients, 1, "ping-pong clients")
-		base, err := s.pingPong(ctx, r.inst.Addr(), n, fairRounds, 1100)
-		noErr(err, "baseline, before the streaming client")
-		stop, streamed := stream(ctx, dial(ctx, r.inst.Addr()))
-		idle(ctx, fairWarm)
-		under, err := s.pingPong(ctx, r.inst.Addr(), n, fairRounds, 1200)
-		bytes, serr := stop()
-		AddReportEntry("streaming client", fmt.Sprintf("%.1f MiB echoed to it while the others ran", inMiB(bytes)))
-		noErr(err, "ping-pong beside a client streaming at full speed (it had %.1f MiB echoed)", inMiB(streamed.Load()))
-		noErr(serr, "the streaming client")
-		noErr(withinBaseline(p90(base), p90(under)), "90th percentile round trip of %d clients beside a streaming client", n)
+		n := r.fit(fairClients, fairStreamers, "ping-pong clients")
+		yard, err := target.InProcess(goroutine.Engine(), s.yardstickOn()...).Start(ctx) // on the target's network
+		noErr(kinded(spec.IOError, err), "start the yardstick")
+		DeferCleanup(yard.Stop)
+		exp := gmeasure.NewExperiment("S11 round trips beside streaming clients")
+		AddReportEntry(exp.Name, exp)
+		var got, base []time.Duration
+		var load, yload fairLoad
+		// Interleaved blocks, so that the target and the yardstick see the
+		// same moments of a busy host, each under its own streaming load.
+		for b := range fairBlocks {
+			y, err := fairBlock(ctx, yard.Addr(), n, uint64(1100+100*b), payload.UpperEcho, &yload) // the yardstick is upper-echo, whatever the target's protocol
+			noErr(kinded(spec.IOError, err), "the yardstick's block %d", b+1)
+			t, err := fairBlock(ctx, r.inst.Addr(), n, uint64(1200+100*b), s.opts.protocol, &load)
+			noErr(err, "block %d of %d: ping-pong beside %d clients streaming at full speed", b+1, fairBlocks, fairStreamers)
+			base, got = append(base, y...), append(got, t...)
+		}
+		for i := range got {
+			exp.RecordDuration("target", got[i])
+		}
+		for i := range base {
+			exp.RecordDuration("yardstick", base[i])
+		}
+		pt, py := p90(got), p90(base)
+		limit := fairFactor*py + fairSlack
+		AddReportEntry("streaming clients", fmt.Sprintf("target: %s; yardstick: %s", load, yload))
+		AddReportEntry("fairness", fmt.Sprintf("p90 round trip %v (%d round trips), yardstick %v (%d), limit %v (%.0f%% of it)",
+			pt.Round(time.Microsecond), len(got), py.Round(time.Microsecond), len(base), limit.Round(time.Microsecond), 100*float64(pt)/float64(limit)))
+		bound("p90 round trip beside streaming clients", ms(pt), ms(limit), "ms")
+		if pt > limit {
+			fail(spec.Timing, fmt.Sprintf("90th percentile round trip of %d ping-pong clients beside %d clients streaming at full speed is %v, against %v for the yardstick echo server under the same load in the same spec: more than %dx + %v (limit %v); %s; the server serves a busy connection for long stretches while the others wait (no per-turn read budget)",
+				n, fairStreamers, pt.Round(time.Microsecond), py.Round(time.Microsecond), fairFactor, fairSlack, limit.Round(time.Microsecond), load))
+		}
 	})
+}
+
+// fairLoad is what S11's streaming clients did: bytes echoed to them,
+// and how long their pipe was seen full (bytes written and not yet sent:
+// the server's receive queue was full), over the time watched.
+type fairLoad struct {
+	echoed        int64
+	full, watched time.Duration
+	unknown       bool // no TCP_INFO (a Unix socket, or not Linux)
+}
+
+func (l fairLoad) String() string {
+	s := fmt.Sprintf("%.1f MiB echoed to the streaming clients", inMiB(l.echoed))
+	if l.unknown || l.watched == 0 {
+		return s
+	}
+	return s + fmt.Sprintf(", their input waiting unread at the server %.0f%% of the time", 100*float64(l.full)/float64(l.watched))
+}
+
+// fairBlock runs one block of S11 against addr: fairStreamers clients
+// stream at full speed, and once their pipe is full (or after fairWarm)
+// n clients ping-pong for fairBlockTime; it returns the round trips and
+// adds the streamers' numbers to load.
+func fairBlock(ctx context.Context, addr string, n int, seed uint64, proto payload.Protocol, load *fairLoad) ([]time.Duration, error) {
+	var stops []func() (int64, error)
+	var conns []net.Conn
+	for range fairStreamers {
+		c, err := dialErr(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		stop, _ := stream(ctx, c)
+		stops = append(stops, stop)
+		conns = append(conns, c)
+	}
+	// Wait for the streamers to outrun the server (their input waits
+	// unread), at most fairWarm.
+	for warm := time.Now().Add(fairWarm); time.Now().Before(warm) && !backlogged(conns); {
+		idle(ctx, time.Millisecond)
+	}
+	var watches []*sock.WindowWatch
+	for _, c := range conns {
+		if _, err := sock.TCPInfo(c); err != nil {
+			load.unknown = true
+			break
+		}
+		watches = append(watches, sock.WatchBacklog(c))
+	}
+	rtts, err := pings(ctx, addr, pinging{clients: n, rounds: fairRounds, seed: seed, protocol: proto,
+		until: time.Now().Add(fairBlockTime), starvedAt: fairStarved})
+	for _, w := range watches {
+		full, _ := w.Stop()
+		load.full += full
+		load.watched += w.Watched()
+	}
+	var serr error
+	for _, stop := range stops {
+		bytes, err := stop()
+		load.echoed += bytes
+		serr = errors.Join(serr, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if serr != nil && kindOf(serr) == spec.Stall { // served nothing while the others were: starved
+		return nil, kinded(spec.Timing, fmt.Errorf("a streaming client was starved: no progress for %v while the other clients were served: %w", fairStarved, serr))
+	}
+	if serr != nil {
+		return nil, verify.Describe(serr, "a streaming client")
+	}
+	return rtts, nil
+}
+
+// backlogged reports whether any of conns has bytes written and not yet
+// sent (the server's receive queue is full).
+func backlogged(conns []net.Conn) bool {
+	for _, c := range conns {
+		if i, err := sock.TCPInfo(c); err != nil || i.NotSent > 0 {
+			return true // no TCP_INFO: nothing to wait for
+		}
+	}
+	return false
 }

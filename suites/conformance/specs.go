@@ -213,17 +213,17 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				latencyMsg, latencyFactor, dur(latencySlack)),
 			Measure: fmt.Sprintf("%d round trips on one connection to the target and to the yardstick (a goroutine-per-connection echo server the suite runs itself), interleaved in blocks", latencyRounds)},
 		{ID: "S11", Category: spec.CatSlowClient, Level: spec.Must, Long: true, Timeout: long, Kinds: timing,
-			Text: fmt.Sprintf("fairness: a client streaming at full speed does not starve %d ping-pong clients: their 90th-percentile round trip stays within %dx (+%s) of the baseline",
-				fairClients, slowdownFactor, dur(slowdownSlack)),
-			Measure: fmt.Sprintf("the streamer writes and reads %s chunks as fast as it can, from %s before the ping-pong clients start until they end; each does %d rounds of 64 bytes, before and beside it",
-				size(fairChunk), dur(fairWarm), fairRounds)},
+			Text: fmt.Sprintf("fairness: %d clients streaming at full speed do not starve %d ping-pong clients: their 90th-percentile round trip stays within %dx (+%s) of a yardstick echo server's under the same load, in the same spec",
+				fairStreamers, fairClients, fairFactor, dur(fairSlack)),
+			Measure: fmt.Sprintf("%d interleaved blocks on the target and on the yardstick (a goroutine echo server in the suite's process): the streamers write and read %s chunks as fast as they can, from when their input waits unread at the server (at most %s) until the ping-pong ends; each ping-pong client does up to %d rounds of 64 bytes in %s; a round trip with no echo after %s counts as starved",
+				fairBlocks, size(fairChunk), dur(fairWarm), fairRounds, dur(fairBlockTime), dur(fairStarved))},
 
 		{ID: "H1", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %s open/close cycles (closed with and without data, and by reset)", count(fdCycles)),
-			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d within %s (on a Unix socket, which has no reset, those cycles close)", fdSlack, dur(settle))},
+			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d %s (on a Unix socket, which has no reset, those cycles close)", fdSlack, settling())},
 		{ID: "H2", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.ThreadGrowth},
 			Text:    fmt.Sprintf("the thread count returns to its baseline (+%d, a tenth of the burst) after a burst of %d connections", threadSlack, threadBurst),
-			Measure: fmt.Sprintf("within %s", dur(settle))},
+			Measure: settling()},
 		{ID: "H3", Category: spec.CatHygiene, Level: spec.Should, Timeout: long, NeedsProcess: true,
 			Text:    fmt.Sprintf("memory per idle connection is measured and reported (%s connections, each served once)", count(idleConns)),
 			Measure: "a report, not a judgement: H6 judges"},
@@ -240,7 +240,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				memWarm, memConc, size(memSize), dur(settle))},
 		{ID: "H7", Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, TCP: resets, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %d connections end with the server's write failing (the client resets while echo is pending)", writeErrConns),
-			Measure: fmt.Sprintf("%d at a time, each sends until the server stops taking data, then RST; fds back to the baseline +%d within %s", writeErrConc, fdSlack, dur(settle))},
+			Measure: fmt.Sprintf("%d at a time, each sends until the server stops taking data, then RST; fds back to the baseline +%d %s", writeErrConc, fdSlack, settling())},
 
 		{ID: "L1", Category: spec.CatLifecycle, Level: spec.Should, Timeout: standard, NeedsProcess: true, Kinds: []spec.Kind{spec.NotListening, spec.SlowExit},
 			Text:    fmt.Sprintf("the server listens within %s of its start, and exits within %s of SIGTERM", dur(listenLimit), dur(exitLimit)),
@@ -301,3 +301,8 @@ func dur(d time.Duration) string {
 
 // pct renders a share of a core: 5%.
 func pct(f float64) string { return fmt.Sprintf("%g%%", 100*f) }
+
+// settling says how settlesTo waits, for the catalog.
+func settling() string {
+	return fmt.Sprintf("within %s of its last fall (at most %s in all)", dur(settle), dur(settleMax))
+}
