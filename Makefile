@@ -23,10 +23,13 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/suites/conformance$$' -e '/s
 ## "N passed, N failed" tally of all of them. .ci/run calls this.
 test:
 	@mkdir -p $(TEST)
-	@rm -f $(TEST)/*.json $(TEST)/failed
-	@for part in lint unit conformance-test selftest example; do \
+	@rm -f $(TEST)/*.json $(TEST)/failed $(TEST)/times
+	@t0=$$(date +%s); for part in lint unit conformance-test selftest example; do \
+	  s=$$(date +%s); \
 	  $(MAKE) --no-print-directory $$part || echo $$part >> $(TEST)/failed; \
+	  echo "$$part $$(( $$(date +%s) - s ))s" >> $(TEST)/times; \
 	done; \
+	echo "== wall time per part: $$(tr '\n' ' ' < $(TEST)/times)(all $$(( $$(date +%s) - t0 ))s)"; \
 	for part in lint unit conformance conformance-unix selftest example; do \
 	  [ -s $(TEST)/$$part.json ] || echo "{\"Action\":\"fail\",\"Package\":\"make\",\"Test\":\"$$part (no report)\"}" >> $(TEST)/parts.json; \
 	done; \
@@ -53,8 +56,11 @@ unit:
 ## sockets: it starts once the first run's test binary runs, rebuilds that
 ## file, and deletes it when it ends while the first still spawns servers
 ## (which exec the running binary, not its path): both must pass.
+# PYTHON is the interpreter itself, not a version manager's shim (which
+# takes most of a second to start it, and far longer on a busy host).
+PYTHON := $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 UNIX_RUN = ECHOSPEC_ENGINES=goroutine ECHOSPEC_TARGET_NETWORK=unix \
-  $(if $(shell command -v python3),ECHOSPEC_TARGET_CMD='exec python3 fixtures/servers/asyncio_echo.py' ECHOSPEC_TARGET_NAME=asyncio) \
+  $(if $(PYTHON),ECHOSPEC_TARGET_CMD='exec $(PYTHON) fixtures/servers/asyncio_echo.py' ECHOSPEC_TARGET_NAME=asyncio) \
   $(GINKGO) run --procs=2 --randomize-all --timeout=10m --json-report=conformance-unix.json --output-dir=$(TEST) ./suites/conformance
 conformance-test:
 	@echo "== conformance suite, every built-in engine (-p, --randomize-all); beside it, a second run on Unix sockets"

@@ -4,8 +4,11 @@ package faulty
 
 import (
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/suites/spec"
@@ -126,8 +129,21 @@ func (b Bug) Cmdline(faultyserver string) string {
 	if b.Go() {
 		return "exec " + shellQuote(faultyserver) + " -bug " + b.Name
 	}
-	return "exec python3 " + shellQuote(b.Script)
+	return "exec " + shellQuote(Python()) + " " + shellQuote(b.Script)
 }
+
+// Python is the path of the python3 interpreter itself (sys.executable),
+// or "python3" where it cannot be asked: a version manager's python3 on
+// PATH is often a shell script (pyenv's shim) that spends most of a second
+// — and, on a busy host, many seconds — before the interpreter starts,
+// which a spec would count against the server's start.
+var Python = sync.OnceValue(func() string {
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if p := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(p) {
+		return p
+	}
+	return "python3"
+})
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
@@ -175,6 +191,7 @@ func Catalog() []Bug {
 		eagainSpin(),
 		flushTimer20ms(),
 		drainUntilEAGAIN(),
+		drainUnderLock(),
 		// hygiene
 		fdLeakOnReset(),
 		threadLeak(),

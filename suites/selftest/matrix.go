@@ -2,6 +2,7 @@ package selftest
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -413,15 +414,16 @@ func mdCell(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// narrow is what a faulty server's run leaves out unless the server
-// declares it, to keep the self-test's time in bounds: the long-running
-// group (label long: 15 s of E13's idle overlapped by a gigabyte's soak,
-// E11's idles, S7's push, S8's and H5's measuring windows…) when the
-// server declares none of its specs, and within the group E13 and C4 when
-// it declares neither. Every correct server runs all of it. A catch of a
-// left-out spec on a faulty server that does not declare it is therefore
-// not seen: incidental catches are shown only among the specs that ran.
-func narrow(b faulty.Bug) (skip, labelFilter string) {
+// broaden is what a faulty server's run of the whole matrix leaves out
+// unless the server declares it, to keep that run's time in bounds: the
+// long-running group (label long: 15 s of E13's idle overlapped by a
+// gigabyte's soak, E11's idles, S7's push, S8's and H5's measuring
+// windows…) when the server declares none of its specs, and within the
+// group E13 and C4 when it declares neither. Every correct server runs all
+// of it. A catch of a left-out spec on a faulty server that does not
+// declare it is therefore not seen: incidental catches are shown only
+// among the specs that ran.
+func broaden(b faulty.Bug) (skip, labelFilter string) {
 	long := false
 	for _, c := range b.Declared() {
 		if d, ok := conformance.Lookup(c.ID); ok && d.Long {
@@ -443,11 +445,36 @@ func narrow(b faulty.Bug) (skip, labelFilter string) {
 	return `\[(` + strings.Join(ids, "|") + `)\]`, ""
 }
 
-// FaultyTargets returns a target for every faulty server of the catalog.
+// declaredFocus is a Ginkgo focus on the specs b declares (its aims and
+// catches).
+func declaredFocus(b faulty.Bug) string {
+	var ids []string
+	for _, c := range b.Declared() {
+		ids = append(ids, regexp.QuoteMeta(c.ID))
+	}
+	return `\[(` + strings.Join(ids, "|") + `)\]`
+}
+
+// FaultyTargets returns a target for every faulty server of the catalog,
+// each running only the specs it declares: what the self-test's verdict
+// rests on (every declared spec must catch its server with a declared
+// kind). What no longer runs — the other specs on a faulty server — can
+// only show incidental catches, which the verdict never read.
 func FaultyTargets(bin Binaries) []Target {
 	var ts []Target
 	for _, b := range faulty.Catalog() {
-		skip, filter := narrow(b)
+		ts = append(ts, Target{Name: b.Name, Cmdline: b.Cmdline(bin.FaultyServer), Profile: b.Profile, Bug: &b, Focus: declaredFocus(b)})
+	}
+	return ts
+}
+
+// MatrixTargets returns a target for every faulty server of the catalog
+// that runs the default selection (less what broaden leaves out), for the
+// whole detection matrix: incidental catches included.
+func MatrixTargets(bin Binaries) []Target {
+	var ts []Target
+	for _, b := range faulty.Catalog() {
+		skip, filter := broaden(b)
 		ts = append(ts, Target{Name: b.Name, Cmdline: b.Cmdline(bin.FaultyServer), Profile: b.Profile, Bug: &b, Skip: skip, LabelFilter: filter})
 	}
 	return ts
@@ -458,7 +485,7 @@ func FaultyTargets(bin Binaries) []Target {
 // the echoserver command.
 func CorrectTargets(bin Binaries) []Target {
 	return []Target{
-		{Name: "asyncio-echo", Cmdline: "exec python3 fixtures/servers/asyncio_echo.py"},
+		{Name: "asyncio-echo", Cmdline: "exec '" + faulty.Python() + "' fixtures/servers/asyncio_echo.py"},
 		{Name: "echoserver-goroutine", Cmdline: "exec '" + bin.EchoServer + "' -engine goroutine"},
 	}
 }

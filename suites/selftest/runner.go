@@ -8,8 +8,10 @@
 //	ECHOSPEC_SELFTEST_REPORT=reports/selftest.md go test -timeout 20m ./suites/selftest
 //
 // builds the conformance test binary once, runs it against every target as
-// an outside command (ECHOSPEC_TARGET_CMD), six at a time, with the
-// default spec selection and a JSON report each, and fails when a faulty
+// an outside command (ECHOSPEC_TARGET_CMD), several at a time, with a JSON
+// report each — every faulty server on the specs it declares (or, with
+// ECHOSPEC_SELFTEST_MATRIX=1, on the default selection), every correct
+// server on the default selection — and fails when a faulty
 // server escapes a spec that must catch it, when a correct server fails
 // anything, or when a spec that runs by default has no faulty server that
 // must fail it. It writes the matrix whatever the outcome. With -short it
