@@ -178,11 +178,11 @@ func TestExitStatus(t *testing.T) {
 	}
 
 	base := filepath.Join(t.TempDir(), "base")
-	code, out = echospecRun(t, "run", "--cmd", "exec python3 "+good, "--name", "srv", "--focus", `\[E[12]\]`, "--report-dir", base)
+	code, out = echospecRun(t, "run", "--cmd", python3()+good, "--name", "srv", "--focus", `\[E[12]\]`, "--report-dir", base)
 	if code != exitPass || !strings.HasSuffix(out, "PASS (exit 0)\nreports: "+base+" (index.html, matrix.md, conformance.json, conformance.xml)\n") {
 		t.Fatalf("a good server: exit %d\n%s", code, out)
 	}
-	code, out = echospecRun(t, "run", "--cmd", "exec python3 "+bad, "--name", "srv", "--focus", `\[E[12]\]`, "--seed", "42")
+	code, out = echospecRun(t, "run", "--cmd", python3()+bad, "--name", "srv", "--focus", `\[E[12]\]`, "--seed", "42")
 	if code != exitFail {
 		t.Errorf("a faulty server: exit %d\n%s", code, out)
 	}
@@ -191,7 +191,7 @@ func TestExitStatus(t *testing.T) {
 			t.Errorf("a faulty server's output lacks %q:\n%s", w, out)
 		}
 	}
-	code, out = echospecRun(t, "run", "--cmd", "exec python3 "+bad, "--name", "srv", "--focus", `\[E[12]\]`,
+	code, out = echospecRun(t, "run", "--cmd", python3()+bad, "--name", "srv", "--focus", `\[E[12]\]`,
 		"--baseline", filepath.Join(base, "conformance.json"))
 	if code != exitRegression || !strings.Contains(out, "| srv | E2 | pass | fail (wrong-byte) | **new failure (regression)** |") {
 		t.Errorf("a regression: exit %d\n%s", code, out)

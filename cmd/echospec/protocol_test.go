@@ -62,7 +62,7 @@ func TestProtocolEcho(t *testing.T) {
 	if err := os.WriteFile(srv, []byte(plainEcho), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := "exec python3 " + srv
+	cmd := python3() + srv
 
 	for _, tt := range []struct {
 		args []string
@@ -169,7 +169,7 @@ func TestNetworkUnix(t *testing.T) {
 		t.Skip("needs python3")
 	}
 	srv, _ := filepath.Abs("../../fixtures/servers/asyncio_echo.py")
-	code, out := echospecRun(t, "run", "--cmd", "exec python3 "+srv,
+	code, out := echospecRun(t, "run", "--cmd", python3()+srv,
 		"--name", "pyunix", "--engine", "goroutine", "--network", "unix", "--focus", `\[(E1|E1p|E8|R1|H1)\]`, "-v")
 	if code != exitPass {
 		t.Fatalf("exit %d\n%s", code, out)
