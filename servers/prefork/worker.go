@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -57,14 +59,24 @@ func runWorker(parent string) int {
 	unix.CloseOnExec(listenFD)
 	unix.CloseOnExec(readyFD)
 
+	// Settle the worker's own fds before reporting ready, so that a count
+	// taken once Start returns is the one an idle worker goes back to:
+	//   - the Go runtime opens its network poller (an epoll fd and an
+	//     eventfd) the first time any timer is armed (the GC's scavenger,
+	//     an accept back-off...), which in a worker otherwise happens only
+	//     under load, as two fds that stay for the life of the process;
+	//   - accept4 reserves the new connection's fd number before it blocks,
+	//     so an idle worker has one more fd open (counted by the kernel in
+	//     /proc/PID/fd's size, not listed) once its accept thread waits.
+	time.AfterFunc(time.Hour, func() {}).Stop()
 	conns := blocking.NewConns(blocking.MaxConns)
 	var accept blocking.Threads
-	accepting := make(chan struct{})
+	tid := make(chan int, 1)
 	accept.Go(func() {
-		close(accepting)
+		tid <- unix.Gettid()
 		conns.AcceptLoop(listenFD)
 	})
-	<-accepting
+	waitInAccept(<-tid, time.Now().Add(acceptWait))
 	_, err := unix.Write(readyFD, []byte{1})
 	unix.Close(readyFD)
 	if err != nil {
@@ -80,4 +92,23 @@ func runWorker(parent string) int {
 	conns.Shutdown()
 	conns.Wait()
 	return 0
+}
+
+// acceptWait bounds how long a starting worker waits to see its accept
+// thread blocked in accept4 before reporting ready anyway.
+const acceptWait = time.Second
+
+// waitInAccept waits until thread tid of this process is blocked in the
+// accept4 system call (/proc/self/task/TID/syscall names the call a
+// blocked thread is in), or until deadline.
+func waitInAccept(tid int, deadline time.Time) {
+	want := strconv.Itoa(unix.SYS_ACCEPT4) + " "
+	path := "/proc/self/task/" + strconv.Itoa(tid) + "/syscall"
+	for {
+		b, err := os.ReadFile(path)
+		if err != nil || strings.HasPrefix(string(b), want) || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
 }
