@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -90,7 +91,7 @@ func (s *suite) loadLong() {
 		probed = probed && own && probe.Supported
 		var before probe.Sample
 		if probed {
-			before = sample(pid)
+			before = restingSample(ctx, pid)
 		}
 		conc := r.fit(soakConc, 0, "connections at a time")
 		payloads := make([][]byte, conc)
@@ -144,4 +145,31 @@ func (s *suite) concurrent(ctx SpecContext, addr string, n, size int, seed uint6
 	}
 	wg.Wait()
 	noErr(firstErrors(errs, "connection"), "%d concurrent connections", n)
+}
+
+// baseSteady is how long the server's fd count must hold still before C4
+// takes it as the baseline.
+const baseSteady = time.Second
+
+// restingSample samples the server once its fd count has held still for
+// baseSteady (settleMax at most). A target counts as started as soon as it
+// accepts a connection, but a server may still be setting up then: prefork
+// listens in its parent before its worker processes exist, and on a busy
+// host they take seconds to start, so a sample at once can miss most of
+// their fds and judge their arrival a leak. A leak after the soak is still
+// measured against the server at rest.
+func restingSample(ctx context.Context, pid proc) probe.Sample {
+	GinkgoHelper()
+	t0 := time.Now()
+	s := sample(pid)
+	since := time.Now()
+	for time.Since(since) < baseSteady && time.Since(t0) < settleMax && ctx.Err() == nil {
+		time.Sleep(settlePoll)
+		n := sample(pid)
+		if n.FDs != s.FDs {
+			since = time.Now()
+		}
+		s = n
+	}
+	return s
 }
