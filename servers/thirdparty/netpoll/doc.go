@@ -13,7 +13,9 @@
 // Reader().Next, copies it into Writer().Malloc, uppercases the copy and
 // Flushes. It stops with EventLoop.Shutdown. It deliberately does not work
 // around netpoll: no half-close handling (netpoll treats the peer's FIN as
-// a close, and Flush fails once it has seen it), no write timeout.
+// a close, and Flush fails once it has seen it), no write timeout. Input
+// netpoll still hands it after closing the connection is dropped, not
+// echoed: its echo could not be sent (see echo).
 //
 // The adapter builds on Linux, macOS and FreeBSD, where netpoll compiles
 // (its kqueue code does not on the other BSDs; it has no Windows

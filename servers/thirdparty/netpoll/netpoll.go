@@ -19,6 +19,8 @@ const (
 	shutdownTimeout = 5 * time.Second
 	// retryShutdown is how often Close repeats Shutdown until Serve returns.
 	retryShutdown = 20 * time.Millisecond
+	// echoChunk is the most echo takes from the input in one call.
+	echoChunk = 1 << 20
 )
 
 // Engine returns the netpoll engine.
@@ -65,12 +67,29 @@ func Start(addr string) (engine.Server, error) {
 }
 
 // echo is the OnRequest handler: netpoll calls it while the connection has
-// unread input. Next returns netpoll's own buffer, valid until Release, so
-// the echo is uppercased in the output buffer Malloc returns.
+// unread input (again and again, until it has all been read). Next returns
+// netpoll's own buffer, valid until Release, so the echo is uppercased in
+// the output buffer Malloc returns.
+//
+// netpoll goes on calling it after it has closed the connection (the
+// peer's FIN or RST), as long as input is left (connection_onevent.go
+// onProcess: "onRequest must be executed at least once if conn have any
+// readable data"), and that input can be hundreds of MiB: the poller reads
+// without bound (F3) while the handler waits in Flush for a client that
+// does not read. Its echo can never be sent (Flush of a closed connection
+// fails at once with ErrConnClosed), so echo drops it instead of copying
+// and uppercasing it for nothing; and it takes at most echoChunk a call,
+// so that it sees the close after one chunk at most. Before (issue 19),
+// that futile work (up to 266 MB a connection in R5) took seconds, on a
+// loaded machine over half a minute, and kept the connection busy past
+// Shutdown's deadline. Nothing on the wire changes.
 func echo(_ context.Context, c netpoll.Connection) error {
 	r, w := c.Reader(), c.Writer()
 	defer r.Release()
-	in, err := r.Next(r.Len())
+	if !c.IsActive() {
+		return r.Skip(r.Len())
+	}
+	in, err := r.Next(min(r.Len(), echoChunk))
 	if err != nil {
 		return err
 	}
@@ -88,8 +107,13 @@ func (s *Server) Addr() string { return s.addr }
 
 // Close shuts the event loop down with EventLoop.Shutdown and waits for
 // Serve to return. Shutdown closes the listener and every idle connection
-// and waits, polling, for busy ones (a handler still in Flush) until its
-// deadline; connections busy past it are left open, and Close reports it.
+// and waits, polling, for busy ones (a handler still running, or input or
+// output left) until its deadline; connections busy past it are left open,
+// and Close reports it. Once its peer has gone, a connection's handler has
+// at most one echoChunk left to echo (see echo), milliseconds even on a
+// loaded machine, so a connection still busy after shutdownTimeout has a
+// handler that does not finish: one waiting in Flush for a client that is
+// still connected and does not read, or worse.
 //
 // Shutdown does nothing if Serve has not yet registered the server (a Close
 // right after Start), so Close repeats it until Serve returns.
