@@ -127,16 +127,32 @@ func (p *Proxy) Addr() string { return p.p.Listen }
 // Name is the proxy's name on the API server.
 func (p *Proxy) Name() string { return p.p.Name }
 
+// Upstream is the address the proxy forwards to (the server).
+func (p *Proxy) Upstream() string { return p.p.Upstream }
+
 // Add adds a toxic. Prefer adding toxics before dialling.
 func (p *Proxy) Add(t Toxic) error {
-	name := t.Name
-	if name == "" {
-		name = t.Type + "_" + string(t.Stream)
-	}
-	if _, err := p.p.AddToxic(name, t.Type, string(t.Stream), 1.0, t.Attributes); err != nil {
+	if _, err := p.p.AddToxic(t.name(), t.Type, string(t.Stream), 1.0, t.Attributes); err != nil {
 		return fmt.Errorf("toxiproxy: add %s toxic (%s) to %s: %w", t.Type, t.Stream, p.p.Name, err)
 	}
 	return nil
+}
+
+// Remove removes a toxic added before (the same Toxic, or one of the same
+// name), from the proxy and from its open connections.
+func (p *Proxy) Remove(t Toxic) error {
+	if err := p.p.RemoveToxic(t.name()); err != nil {
+		return fmt.Errorf("toxiproxy: remove %s toxic %s from %s: %w", t.Type, t.name(), p.p.Name, err)
+	}
+	return nil
+}
+
+// name is the toxic's name on the proxy: Name, or TYPE_STREAM.
+func (t Toxic) name() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.Type + "_" + string(t.Stream)
 }
 
 // Close deletes the proxy, closing its connections. Closing twice is

@@ -66,3 +66,25 @@ func SlowClose(stream Direction, delay time.Duration) Toxic {
 func LimitData(stream Direction, n int) Toxic {
 	return Toxic{Type: "limit_data", Stream: stream, Attributes: toxiclient.Attributes{"bytes": n}}
 }
+
+// Hold passes each chunk of the stream on whole at once, then takes no
+// more for d (whole microseconds): the proxy stops reading that stream's
+// source. Know the tool: toxiproxy's pipeline holds chunks in three places
+// before a toxic that does not take its input — the link's reader, the
+// first (noop) stub and the toxic itself — so after at most three reads
+// of the source (the first chunk passed on, two held), nothing more is
+// read from it until d has passed; what the source sends meanwhile stays
+// in the proxy's socket, unread. It is a slicer whose slices are larger
+// than any chunk (toxiproxy reads at most 32 KiB at a time). Remove it
+// (Proxy.Remove) to let the held chunks and the rest flow.
+func Hold(stream Direction, d time.Duration) Toxic {
+	return Toxic{Name: "hold_" + string(stream), Type: "slicer", Stream: stream, Attributes: toxiclient.Attributes{
+		"average_size": holdSlice, "size_variation": 0, "delay": int(d.Microseconds())}}
+}
+
+// holdSlice is Hold's slice size: more than toxiproxy ever reads at once.
+const holdSlice = 1 << 20
+
+// HoldReads is how many reads of the held stream's source the proxy makes
+// before a Hold stops it (see Hold).
+const HoldReads = 3

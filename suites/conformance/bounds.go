@@ -133,8 +133,30 @@ const (
 	w2Full           = w2Buf / 4
 	bandwidthKBps    = 8192 // W3: toxiproxy bandwidth each way, KB/s
 	bandwidthSize    = 4 * mib
-	limitDataBytes   = 100_000 // W4
-	limitDataSize    = 1 * mib
+	// W4 cuts two connections, one while the server's writes are blocked
+	// and one while it waits to read. Each goes through a proxy whose
+	// server-to-client path is held (toxi.Hold) for limitHold, W4's whole
+	// timeout, so the proxy reads none of the server's echo while the
+	// spec runs (but for its first reads, spent on single bytes): its
+	// close at the cut, with that echo unread, is a reset, whatever the
+	// timing. The first connection is fed in chunks of a quarter of the
+	// server's receive buffer (within limitChunkMin..limitChunkMax), each
+	// once the server has read the last, until its send buffer is full
+	// and it leaves input unread or reads one chunk more (whose echo it
+	// cannot write: a server that buffers echo in memory is not fed on to
+	// whatever limit it has), or limitPushMax in all, a bound that only a
+	// server whose send buffer never reads as full meets; the second gets
+	// limitIdleEcho, whose echo fits any default receive buffer of the
+	// proxy. What is sent repeats a random pattern of limitPattern.
+	// limitPoll is how often the spec asks the kernel about the proxy's
+	// connection to the server.
+	limitHold     = standard
+	limitChunkMin = 16 * kib
+	limitChunkMax = 256 * kib
+	limitPushMax  = 64 * mib
+	limitIdleEcho = 16 * kib
+	limitPattern  = 1 * mib
+	limitPoll     = time.Millisecond
 )
 
 // The slow-client category.

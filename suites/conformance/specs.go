@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/suites/spec"
 )
 
@@ -171,9 +172,14 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "W3", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: echo,
 			Text:    fmt.Sprintf("toxiproxy bandwidth (%d MB/s each way) with a %s payload: the echo is exact", bandwidthKBps/1024, size(bandwidthSize)),
 			Measure: "throughput reported"},
-		{ID: "W4", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
-			Text:    "toxiproxy limit_data cuts a connection mid-stream: the server survives and another connection's exchange is unaffected",
-			Measure: fmt.Sprintf("the cut comes after %s bytes of a %s exchange (it must be seen, else no-fault)", count(limitDataBytes), size(limitDataSize))},
+		{ID: "W4", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy + ", and reads the state of the proxy's connection to the server (sock_diag) to prove the cut", Kinds: append(serving, spec.NoFault),
+			Text: "toxiproxy limit_data cuts a connection mid-stream, once while the server's writes on it are blocked and once while it waits to read, and resets its socket: the server survives, and another connection's exchange is unaffected",
+			Measure: fmt.Sprintf("the server-to-client path is held, so the proxy stops reading the echo; the first %d bytes go one at a time, each echoed and read by the proxy (its reads before the hold stops them); "+
+				"then one connection is fed until the server's send buffer is full and it leaves input unread, or reads a chunk more (at most %s), the other %s, which the server reads and echoes all; "+
+				"limit_data is then added with no byte left to pass, and the next byte cuts: with echo unread, the proxy's close is a reset, so the blocked write, or the read, fails "+
+				"(on a FIN the server might finish its echo and read a clean EOF); that both ends are gone at once, as a reset leaves them, is checked in the kernel (else no-fault); "+
+				"a direct %s exchange runs across each cut",
+				toxi.HoldReads, size(limitPushMax), size(limitIdleEcho), size(resetPeerOther))},
 
 		{ID: "S1", Category: spec.CatSlowClient, Level: spec.Must, Timeout: long, Kinds: timing,
 			Text: fmt.Sprintf("a client that keeps sending and never reads does not stall %d ping-pong clients: their median round trip stays within %dx (+%s) of the baseline measured without it",
