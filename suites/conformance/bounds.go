@@ -28,7 +28,7 @@ const (
 	serveSize = 64 * kib
 	// crashGrace is how long a failed spec waits for a dying server to
 	// exit, so that the failure is named a crash (its root cause).
-	crashGrace = 300 * time.Millisecond
+	crashGrace = time.Second
 	// cleanupMargin is the end of every spec's timeout kept for its
 	// cleanup: the body runs with the rest (budget), so a spec too slow
 	// for its time fails as a stall, with its numbers, before Ginkgo's
