@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -102,9 +103,12 @@ func (s *suite) slowLong() {
 		n := r.fit(tricklers, 1, "byte-at-a-time senders")
 		big := payload.Random(fastSize, 33)
 		fast := dial(ctx, r.inst.Addr())
-		st, err := s.exchange(ctx, fast, big, verify.Options{})
-		noErr(err, "baseline fast exchange")
-		base := st.Elapsed
+		var before []time.Duration
+		for i := range fastRounds {
+			st, err := s.exchange(ctx, fast, big, verify.Options{})
+			noErr(err, "baseline fast exchange %d of %d", i+1, fastRounds)
+			before = append(before, st.Elapsed)
+		}
 		conns := dialAll(ctx, r.inst.Addr(), n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -114,16 +118,21 @@ func (s *suite) slowLong() {
 				errs[i] = sock.Trickle(ctx, c, msg, s.opts.protocol.Expect(msg), trickleEvery, trickleStall)
 			})
 		}
-		var worst time.Duration
+		var beside []time.Duration
 		for i := range fastRounds {
 			st, err := s.exchange(ctx, fast, big, verify.Options{})
 			noErr(err, "fast exchange %d of %d beside %d trickling senders", i+1, fastRounds, n)
-			worst = max(worst, st.Elapsed)
+			beside = append(beside, st.Elapsed)
 		}
 		wg.Wait()
 		noErr(firstErrors(errs, "trickling sender"), "")
-		AddReportEntry("fast exchange", fmt.Sprintf("baseline %v, slowest beside trickling senders %v", base, worst))
-		noErr(withinBaselineBound("slowest fast exchange beside trickling senders", base, worst), "a fast client's 256 KiB exchange beside %d trickling senders", n)
+		// Medians: a server that the trickling senders slow down is slow
+		// in most exchanges (one they stall fails as a stall above); one
+		// slow exchange in four is the host's scheduling (621 ms seen on a
+		// correct thread-per-connection engine at load 12).
+		base, under := median(before), median(beside)
+		AddReportEntry("fast exchange", fmt.Sprintf("median %v before, %v beside trickling senders (slowest %v)", base, under, slices.Max(beside)))
+		noErr(withinBaselineBound("median fast exchange beside trickling senders", base, under), "a fast client's 256 KiB exchanges beside %d trickling senders (median of %d)", n, fastRounds)
 	})
 	s.it("S7", func(ctx SpecContext) {
 		r, pid := s.startProcess(ctx)

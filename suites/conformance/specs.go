@@ -188,7 +188,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "S2", Category: spec.CatSlowClient, Level: spec.Must, Long: true, Timeout: long, Kinds: timing,
 			Text: fmt.Sprintf("%d byte-at-a-time senders (one byte every %s) each get an exact echo while a fast client's %s exchanges stay within %dx (+%s) of the baseline",
 				tricklers, dur(trickleEvery), size(fastSize), slowdownFactor, dur(slowdownSlack)),
-			Measure: fmt.Sprintf("%d fast exchanges beside the trickling senders, against one before them", fastRounds)},
+			Measure: fmt.Sprintf("the median of %d fast exchanges beside the trickling senders, against the median of %d before them (a stalled exchange fails as a stall)", fastRounds, fastRounds)},
 		{ID: "S3", Category: spec.CatSlowClient, Level: spec.Must, Timeout: quick, Kinds: echo,
 			Text:    fmt.Sprintf("one connection open and silent does not stall a second one: its echo comes within %s", dur(silentStall)),
 			Measure: "the silent connection must still echo when it speaks at last"},
