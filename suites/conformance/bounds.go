@@ -201,18 +201,31 @@ const (
 	idleMeasure        = 2 * time.Second
 	idleCPU            = 0.05 // S8: share of a core used
 	// idleSpin is S8's second bound, on the share of the time it could
-	// run that the server did run (probe.SpinShare): on a host so busy
-	// that a spinner gets only a few percent of a core, it still scores
-	// about 1.
+	// run that the server did run (probe.SpinShareOver, as S9): on a host
+	// so busy that a spinner gets only a few percent of a core, it still
+	// scores about 1.
 	idleSpin = 0.5
 
-	// stalledCPU bounds S9: the share of a core the server demands
-	// (running or runnable, from schedstat, so a busy host does not
-	// lower it) while a client that does not read has echo pending. A
-	// server blocked in poll demands ~0; one that retries EAGAIN in a
-	// loop demands a whole core.
+	// stalledCPU bounds S9: the share of the time it could run that the
+	// server did run (probe.SpinShareOver: schedstat, so a busy host does
+	// not lower it) while a client that does not read has echo pending. A
+	// server blocked in poll scores ~0; one that retries EAGAIN in a loop
+	// about 1, whichever of its threads the spinning runs on.
 	stalledCPU     = 0.30
 	stalledMeasure = time.Second
+	// spinStep is how often the spin share (S8, S9, H5) samples the
+	// server's threads: short enough that spinning moved between threads
+	// (a Go runtime moves a goroutine whose thread the kernel preempts in a
+	// system call, several times a second on a busy host) stays on one
+	// thread within a step. spinRelist is how often the server's processes
+	// are listed again (a listing reads every process of the host).
+	// spinTail is the longest the sampling goes on after the window for a
+	// thread runnable at its end to get a CPU, so that its wait is counted
+	// (on a 2-core host at a load average of 16, waits of 500 ms were
+	// seen); a server blocked waiting for work has none.
+	spinStep   = 10 * time.Millisecond
+	spinRelist = 250 * time.Millisecond
+	spinTail   = time.Second
 
 	// S10: the median of latencyRounds small round trips must be within
 	// latencyFactor × the yardstick's median (a goroutine echo server the

@@ -712,15 +712,35 @@ func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get f
 }
 
 // spinning measures, over d, how much of the time it could have run the
-// server's process group did run (probe.SpinShare): a spinning server
+// server's process group did run (probe.SpinShareOver): a spinning server
 // scores about 1 per spinning thread whatever else the host is doing, a
-// server blocked waiting for work about 0.
+// server blocked waiting for work about 0. It samples the group at both
+// ends (returned, for the CPU time) and the scheduler counters of its
+// threads every spinStep between them (its processes listed again every
+// spinRelist), so that spinning that moves from thread to thread, as a Go
+// runtime moves a goroutine stuck in a loop of system calls when the
+// kernel preempts its thread, is still seen whole; then, for at most
+// spinTail, until its threads runnable at the end have run (probe.SpinTail),
+// so that a wait for a CPU under way at the end is counted as one.
 func spinning(ctx context.Context, pid proc, d time.Duration) (float64, probe.Sample, probe.Sample) {
 	GinkgoHelper()
 	before := sample(pid)
-	idle(ctx, d)
+	series := []probe.Sample{before}
+	pids, listed := pid.pids(), before.At
+	end := before.At.Add(d)
+	for left := d; left > spinStep/2; left = time.Until(end) {
+		idle(ctx, min(spinStep, left))
+		if time.Since(listed) >= spinRelist {
+			pids, listed = pid.pids(), time.Now()
+		}
+		if s, err := probe.SchedSample(pids...); err == nil {
+			series = append(series, s)
+		}
+	}
+	idle(ctx, max(time.Until(end), 0))
 	after := sample(pid)
-	return probe.SpinShare(before, after), before, after
+	tail := probe.SpinTail(ctx, pids, after, spinStep, spinTail)
+	return probe.SpinShareOver(append(series, after), tail), before, after
 }
 
 // oneShot makes one connection with a one-byte exchange.

@@ -160,10 +160,8 @@ func (s *suite) slowLong() {
 			}
 		}
 		idle(ctx, idleSettle) // let the accepts settle
-		before := sample(pid)
-		idle(ctx, idleMeasure)
-		after := sample(pid)
-		share, spin := probe.CPUShare(before, after), probe.SpinShare(before, after)
+		spin, before, after := spinning(ctx, pid, idleMeasure)
+		share := probe.CPUShare(before, after)
 		bound("CPU share while idle", share, idleCPU, "core")
 		bound("spin share while idle", spin, idleSpin, "core")
 		AddReportEntry("idle CPU", fmt.Sprintf("%.1f%% of a core used over %v with %d idle connections (limit %s); %.1f%% of the time it could run (limit %s)",
