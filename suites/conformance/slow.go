@@ -275,21 +275,21 @@ func (s *suite) slowLong() {
 // the server's receive queue was full), over the time watched.
 type fairLoad struct {
 	echoed        int64
+	full, watched time.Duration
+	unknown       bool // no TCP_INFO (a Unix socket, or not Linux)
 	// yardstick: the load on the yardstick, whose streamers' stalls are
 	// the host's (starved counts them), not a failure.
 	yardstick bool
 	starved   int
-	full, watched time.Duration
-	unknown       bool // no TCP_INFO (a Unix socket, or not Linux)
 }
 
 func (l fairLoad) String() string {
 	s := fmt.Sprintf("%.1f MiB echoed to the streaming clients", inMiB(l.echoed))
 	if l.unknown || l.watched == 0 {
+		return s
+	}
 	if l.starved > 0 {
 		s += fmt.Sprintf(", %d streamer(s) kept from running for %v by the host", l.starved, fairStarved)
-	}
-		return s
 	}
 	return s + fmt.Sprintf(", their input waiting unread at the server %.0f%% of the time", 100*float64(l.full)/float64(l.watched))
 }
@@ -338,14 +338,14 @@ func fairBlock(ctx context.Context, addr string, n int, seed uint64, proto paylo
 		serr = errors.Join(serr, err)
 	}
 	if err != nil {
+		return nil, err
+	}
 	if serr != nil && kindOf(serr) == spec.Stall && load.yardstick {
 		// The yardstick is fair by construction: a streamer of its that
 		// made no progress says the host kept it from running, and its
 		// slow round trips already widen the limit.
 		load.starved++
 		serr = nil
-	}
-		return nil, err
 	}
 	if serr != nil && kindOf(serr) == spec.Stall { // served nothing while the others were: starved
 		return nil, kinded(spec.Timing, fmt.Errorf("a streaming client was starved: no progress for %v while the other clients were served: %w", fairStarved, serr))
