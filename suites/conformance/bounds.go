@@ -223,9 +223,12 @@ const (
 	// thread runnable at its end to get a CPU, so that its wait is counted
 	// (on a 2-core host at a load average of 16, waits of 500 ms were
 	// seen); a server blocked waiting for work has none.
+	// spinMore × the window is the longest a window goes on when the
+	// server was kept waiting for a CPU most of it (see spinning).
 	spinStep   = 10 * time.Millisecond
 	spinRelist = 250 * time.Millisecond
 	spinTail   = time.Second
+	spinMore   = 3
 
 	// S10: the median of latencyRounds small round trips must be within
 	// latencyFactor × the yardstick's median (a goroutine echo server the

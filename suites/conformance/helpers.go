@@ -719,28 +719,40 @@ func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get f
 // threads every spinStep between them (its processes listed again every
 // spinRelist), so that spinning that moves from thread to thread, as a Go
 // runtime moves a goroutine stuck in a loop of system calls when the
-// kernel preempts its thread, is still seen whole; then, for at most
-// spinTail, until its threads runnable at the end have run (probe.SpinTail),
-// so that a wait for a CPU under way at the end is counted as one.
+// kernel preempts its thread, is still seen whole. At the end it samples
+// on, for at most spinTail, until the threads runnable then have run
+// (probe.SpinTail), so that a wait for a CPU under way is counted as one.
+// A window in which the server was kept waiting for a CPU so long that
+// less than a quarter of it is left to judge by (probe.SpinBasis: a host
+// that starved it, or stopped everything for a while) goes on, d/4 at a
+// time, until it has that much, to spinMore × d in all.
 func spinning(ctx context.Context, pid proc, d time.Duration) (float64, probe.Sample, probe.Sample) {
 	GinkgoHelper()
 	before := sample(pid)
 	series := []probe.Sample{before}
 	pids, listed := pid.pids(), before.At
-	end := before.At.Add(d)
-	for left := d; left > spinStep/2; left = time.Until(end) {
-		idle(ctx, min(spinStep, left))
-		if time.Since(listed) >= spinRelist {
-			pids, listed = pid.pids(), time.Now()
+	var tail []probe.Sample
+	for end := before.At.Add(d); ; end = end.Add(d / 4) {
+		for left := time.Until(end); left > spinStep/2; left = time.Until(end) {
+			idle(ctx, min(spinStep, left))
+			if time.Since(listed) >= spinRelist {
+				pids, listed = pid.pids(), time.Now()
+			}
+			if s, err := probe.SchedSample(pids...); err == nil {
+				series = append(series, s)
+			}
 		}
-		if s, err := probe.SchedSample(pids...); err == nil {
-			series = append(series, s)
+		tail = probe.SpinTail(ctx, pids, series[len(series)-1], spinStep, spinTail)
+		if probe.SpinBasis(series, tail) >= d/4 || time.Since(before.At) >= spinMore*d {
+			break
 		}
+		series = append(series, tail...)
 	}
-	idle(ctx, max(time.Until(end), 0))
 	after := sample(pid)
-	tail := probe.SpinTail(ctx, pids, after, spinStep, spinTail)
-	return probe.SpinShareOver(append(series, after), tail), before, after
+	if span := series[len(series)-1].At.Sub(before.At); span > d+d/8 {
+		AddReportEntry("spin share window", fmt.Sprintf("measured over %v, not %v: the server was kept waiting for a CPU most of the time", span.Round(time.Millisecond), d))
+	}
+	return probe.SpinShareOver(series, tail), before, after
 }
 
 // oneShot makes one connection with a one-byte exchange.
