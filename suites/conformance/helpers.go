@@ -223,6 +223,13 @@ func (r *run) addr(p path, toxics ...toxi.Toxic) string {
 // returns its address.
 func (r *run) proxy(toxics ...toxi.Toxic) string {
 	GinkgoHelper()
+	return r.toxiProxy(toxics...).Addr()
+}
+
+// toxiProxy is proxy keeping the proxy itself, for a spec that changes
+// its toxics or asks after its connections.
+func (r *run) toxiProxy(toxics ...toxi.Toxic) *toxi.Proxy {
+	GinkgoHelper()
 	if r.toxi == nil {
 		srv, err := toxi.Open(r.s.opts.toxiproxyURL)
 		noErr(kinded(spec.IOError, err), "")
@@ -232,7 +239,7 @@ func (r *run) proxy(toxics ...toxi.Toxic) string {
 	px, err := r.toxi.Proxy(r.inst.Addr(), toxics...)
 	noErr(kinded(spec.IOError, err), "")
 	DeferCleanup(px.Close)
-	return px.Addr()
+	return px
 }
 
 // profile is the target's declared deviations.

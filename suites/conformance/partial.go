@@ -266,22 +266,6 @@ func readIdle(st toxi.LinkState, pushed int) bool {
 
 func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
 
-// toxiProxy is r.proxy keeping the proxy itself, for a spec that changes
-// its toxics or asks after its connections.
-func (r *run) toxiProxy(toxics ...toxi.Toxic) *toxi.Proxy {
-	GinkgoHelper()
-	if r.toxi == nil {
-		srv, err := toxi.Open(r.s.opts.toxiproxyURL)
-		noErr(kinded(spec.IOError, err), "")
-		DeferCleanup(srv.Close)
-		r.toxi = srv
-	}
-	px, err := r.toxi.Proxy(r.inst.Addr(), toxics...)
-	noErr(kinded(spec.IOError, err), "")
-	DeferCleanup(px.Close)
-	return px
-}
-
 // awaitLink asks the kernel about link l every limitPoll until ok, for
 // at most faultStall, and returns the last answer.
 func awaitLink(ctx context.Context, l toxi.Link, ok func(toxi.LinkState) bool) toxi.LinkState {
