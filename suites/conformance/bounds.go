@@ -274,6 +274,7 @@ const (
 	// is how long one that keeps falling is waited for (a busy host slows
 	// a release; a leak is a plateau).
 	settle        = 5 * time.Second
+	settleMax     = 30 * time.Second
 	settlePoll    = 50 * time.Millisecond
 	fdCycles      = 2000 // H1
 	fdSlack       = 2
@@ -286,7 +287,6 @@ const (
 	emfilePoll    = 100 * time.Millisecond
 	emfileSettle  = 100 * time.Millisecond // before measuring H5
 	emfileCPU     = 0.5                    // H5: share of a core the server may demand while out of fds
-	settleMax     = 30 * time.Second
 
 	// H6: after memWarm connections warm the server's pools, memConns
 	// more, memConc at a time, must leave its RSS within memReturn of the
