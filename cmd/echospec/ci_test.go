@@ -43,6 +43,7 @@ var expr = regexp.MustCompile(`\$\{\{\s*matrix\.([a-z.]+)\s*\}\}`)
 // (binaries built from this tree), and the actions (checkout, artifacts)
 // are done by hand. The selection is narrow, to stay within a minute.
 func TestGitHubActionsRecipe(t *testing.T) {
+	t.Parallel() // runs the binary for a while, mostly waiting
 	if testing.Short() || runtime.GOOS != "linux" {
 		t.Skip("runs the suite through the binary for about a minute; Linux")
 	}

@@ -159,6 +159,7 @@ func echospecRun(t *testing.T, args ...string) (int, string) {
 // kind and rerun command; a target that does not start and a selection of
 // no spec exit 2; a regression against a baseline exits 3.
 func TestExitStatus(t *testing.T) {
+	t.Parallel() // runs the binary for a while, mostly waiting
 	if testing.Short() || runtime.GOOS != "linux" {
 		t.Skip("runs the binary against servers; Linux")
 	}

@@ -52,6 +52,7 @@ func hasIPv6Loopback() bool {
 // that the proxy variants prove toxiproxy reaches [::1] too) and fails E1
 // with wrong-byte without it; an upper-echo engine fails E1 with it.
 func TestProtocolEcho(t *testing.T) {
+	t.Parallel() // runs the binary for a while, mostly waiting
 	if testing.Short() || runtime.GOOS != "linux" {
 		t.Skip("runs the binary against servers; Linux")
 	}
@@ -108,6 +109,7 @@ func TestProtocolEcho(t *testing.T) {
 // with its process probed; and the same server already running, given by
 // --addr [::1]:PORT.
 func TestIPv6Loopback(t *testing.T) {
+	t.Parallel() // runs the binary for a while, mostly waiting
 	if testing.Short() || runtime.GOOS != "linux" {
 		t.Skip("runs the binary against servers; Linux")
 	}
@@ -162,6 +164,7 @@ func freeIPv6Port(t *testing.T) int {
 // engine on Unix sockets; the specs that need TCP are skipped, each with
 // the reason.
 func TestNetworkUnix(t *testing.T) {
+	t.Parallel() // runs the binary for a while, mostly waiting
 	if testing.Short() || runtime.GOOS != "linux" {
 		t.Skip("runs the suite; Linux")
 	}
