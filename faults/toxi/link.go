@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/echospec/echospec/fixtures/sockdiag"
 )
 
 // Link is the TCP connection a proxy opened to its upstream server for
@@ -45,17 +47,11 @@ type End struct {
 // blocks, or fails with EAGAIN, until the peer takes data.
 func (e End) SendFull() bool { return e.Open && e.SendBuffer > 0 && e.SendUsed >= e.SendBuffer }
 
-// TCP states, numbered as the kernel's tcp_states.h.
-const (
-	tcpEstablished = 1
-	tcpListen      = 10
-)
-
 var tcpStates = [...]string{"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
 	"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV"}
 
 // Established reports whether the end is open and ESTABLISHED.
-func (e End) Established() bool { return e.Open && e.State == tcpEstablished }
+func (e End) Established() bool { return e.Open && e.State == sockdiag.StateEstablished }
 
 // StateName names the end's state: its TCP state, or "gone" when no
 // socket has these ends any more (a reset one is closed at once; a socket
