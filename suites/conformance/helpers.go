@@ -428,6 +428,14 @@ func noErr(err error, format string, args ...any) {
 // as usual, saying what was declared.
 func fail(kind spec.Kind, msg string) {
 	GinkgoHelper()
+	failAt(kind, msg, 0)
+}
+
+// failAt is fail with the failure's location skip frames above its
+// caller's (then past every GinkgoHelper), for a failure that comes
+// through code that is not the spec's, such as Gomega's Eventually.
+func failAt(kind spec.Kind, msg string, skip int) {
+	GinkgoHelper()
 	labels := CurrentSpecReport().Labels()
 	declared := slices.Contains(labels, spec.XFailLabel)
 	if r := currentRun(); r != nil && kind != spec.Crash {
@@ -442,16 +450,16 @@ func fail(kind spec.Kind, msg string) {
 			r.crashed = true
 		}
 	}
-	AddReportEntry(spec.KindEntry, string(kind))
+	AddReportEntry(spec.KindEntry, string(kind), Offset(skip+1))
 	if declared {
 		declared := xfailKinds(labels)
 		if slices.Contains(declared, kind) {
-			AddReportEntry(spec.ExpectedFailureEntry, kind.Tag()+msg)
-			Skip("expected failure (declared): " + kind.Tag() + msg)
+			AddReportEntry(spec.ExpectedFailureEntry, kind.Tag()+msg, Offset(skip+1))
+			Skip("expected failure (declared): "+kind.Tag()+msg, skip+1)
 		}
 		msg += fmt.Sprintf(" (declared as an expected failure of kind %s; this one is %s)", joinKinds(declared), kind)
 	}
-	Fail(kind.Tag() + msg)
+	Fail(kind.Tag()+msg, skip+1)
 }
 
 // xfailKindPrefix labels a spec with the kinds of its expected failure,
@@ -482,12 +490,14 @@ func joinKinds(ks []spec.Kind) string {
 // Eventually with ctx: one that ends because ctx did (the spec's budget
 // ran out) is a stall, saying so.
 func expect(ctx context.Context, k spec.Kind) Gomega {
-	return NewGomega(func(message string, _ ...int) {
+	return NewGomega(func(message string, skip ...int) {
 		GinkgoHelper()
 		if ctx.Err() != nil {
 			k, message = spec.Stall, message+": "+context.Cause(ctx).Error()
 		}
-		fail(k, message)
+		// Gomega's skip counts from this function's caller, inside Gomega;
+		// failAt's from its own caller, this function: one more.
+		failAt(k, message, 1+append(skip, 0)[0])
 	})
 }
 

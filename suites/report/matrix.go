@@ -13,6 +13,7 @@ import (
 
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/suites/spec"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 )
 
@@ -186,6 +187,9 @@ func kindOf(v string) spec.Kind {
 	return spec.Kind(strings.TrimSpace(v))
 }
 
+// plain renders Ginkgo's colour markup as nothing.
+var plain = formatter.NewWithNoColorBool(true)
+
 func cellOf(s types.SpecReport, text string) Cell {
 	c := Cell{Text: text, Duration: s.RunTime}
 	entries := map[string]string{}
@@ -197,7 +201,9 @@ func cellOf(s types.SpecReport, text string) Cell {
 			c.Kind = kindOf(v) // the last one counts: a crash found at the end overrides
 		case spec.DeviationEntry, spec.NotObservedEntry, spec.ExpectedFailureEntry, spec.UnexpectedPassEntry, spec.OutputEntry, spec.ProtocolEntry:
 		default:
-			c.Notes = append(c.Notes, e.Name+": "+v)
+			// A gmeasure experiment renders itself with Ginkgo's
+			// {{bold}}…{{/}} markup: a note is plain text.
+			c.Notes = append(c.Notes, e.Name+": "+plain.F(v))
 		}
 	}
 	c.Output = entries[spec.OutputEntry]

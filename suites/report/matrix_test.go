@@ -303,3 +303,14 @@ func TestBuildKinds(t *testing.T) {
 		t.Errorf("the Markdown does not show the kinds:\n%s", md)
 	}
 }
+
+// TestNotesArePlain: a gmeasure table renders itself with Ginkgo's colour
+// markup; a cell's notes (echospec run's failure details) show none of it.
+func TestNotesArePlain(t *testing.T) {
+	s := withEntry(spec("x", "[S10] round trips", types.SpecStateFailed, "[timing] slow"), "S10 round trips",
+		"{{bold}}S10 round trips {{/}}\n{{green}}p90{{/}}: 3ms, 100% sure")
+	notes := report.Build(types.Report{SpecReports: types.SpecReports{s}}).Cells["x"]["S10"].Notes
+	if want := "S10 round trips: S10 round trips \np90: 3ms, 100% sure"; len(notes) != 1 || notes[0] != want {
+		t.Errorf("notes = %q, want [%q]", notes, want)
+	}
+}
