@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -29,13 +30,29 @@ func (s *suite) limitsSpecs() {
 			c := dial(ctx, r.inst.Addr())
 			st, err := verify.Stream(ctx, c, payload.NewPositional(14), hugeStream,
 				verify.Options{Protocol: s.opts.protocol, Stall: hugeStall, ExtraWait: extraWait})
-			noErr(err, "one connection's stream of %d bytes (2³² + %s)", hugeStream, size(hugeStreamPast))
+			noErr(err, "one connection's stream of %d bytes (2³² + %s)%s", hugeStream, size(hugeStreamPast), wrongPast(err))
 			bound("longest wait for the echo", ms(st.LongestWait), ms(hugeStall), "ms")
 			AddReportEntry("throughput", fmt.Sprintf("%d bytes each way in %v (%.0f MiB/s); the longest wait for the echo %v (a stall at %v)",
 				st.Bytes, st.Elapsed.Round(time.Millisecond), float64(st.Bytes)/mib/st.Elapsed.Seconds(),
 				st.LongestWait.Round(time.Millisecond), hugeStall))
 		})
 	})
+}
+
+// wrongPast says where past 2³¹ or 2³² a stream's first wrong byte is,
+// for E14's message: "; the first wrong byte is 2³² + 1,148".
+func wrongPast(err error) string {
+	var e *verify.Error
+	if !errors.As(err, &e) || e.Kind != verify.KindMismatch {
+		return ""
+	}
+	switch off := int64(e.Offset); {
+	case off >= 1<<32:
+		return fmt.Sprintf("; the first wrong byte is 2³² + %s", count(int(off-1<<32)))
+	case off >= 1<<31:
+		return fmt.Sprintf("; the first wrong byte is 2³¹ + %s", count(int(off-1<<31)))
+	}
+	return ""
 }
 
 // fdsPastSetSize is C5: well over FD_SETSIZE connections at once, the
@@ -73,20 +90,21 @@ func (s *suite) fdsPastSetSize(ctx SpecContext) {
 		// Each new connection exchanges once before more are opened: it has
 		// been accepted, and its fd number counts.
 		more := dialAll(ctx, addr, want-len(conns))
-		noErr(firstErrors(s.exchangeAll(ctx, more, len(conns), 16, 5100, o), "new connection"),
-			"connections %d to %d, opened beside %d others (the server's highest fd so far %d)", len(conns)+1, want, len(conns), highest)
-		conns = append(conns, more...)
-		if !probed {
-			break
+		errs := s.exchangeAll(ctx, more, len(conns), 16, 5100, o)
+		if probed {
+			highest = highestFD(pid)
 		}
-		highest = highestFD(pid)
-		if highest >= fdSetSize+fdPastBy || len(conns) >= most {
+		noErr(firstErrorsFrom(errs, "connection", len(conns)),
+			"connections %d to %d (numbered from 0), opened beside %d others, then each exchanging once (the server's highest fd %d)",
+			len(conns), want-1, len(conns), highest)
+		conns = append(conns, more...)
+		if !probed || highest >= fdSetSize+fdPastBy || len(conns) >= most {
 			break
 		}
 	}
 	t0 := time.Now()
 	noErr(firstErrors(s.exchangeAll(ctx, conns, 0, fdSize, 5000, o), "connection"),
-		"%d connections at once (the server's highest fd %d), each its own %s", len(conns), highest, size(fdSize))
+		"%d connections at once (numbered from 0; the server's highest fd %d), each its own %s", len(conns), highest, size(fdSize))
 	took := time.Since(t0)
 	switch {
 	case !probed:
