@@ -151,17 +151,18 @@ func fdLimitOf(pid proc) uint64 {
 }
 
 // askedFor skips spec id, which runs only when asked, unless the label
-// filter lets its label through by name (as C2's), or a focus names it:
-// --focus '\[E14\]', as the self-test and the stability tool select
-// specs.
+// filter lets its label through by name (as C2's), or a focus selects it
+// (--focus '\[E14\]', as the self-test, the stability tool and
+// conformancetest select specs by ID).
 func askedFor(id, label string) {
 	GinkgoHelper()
 	if f := GinkgoLabelFilter(); strings.Contains(f, label) && Label(label).MatchesLabelFilter(f) {
 		return
 	}
 	suite, _ := GinkgoConfiguration()
+	text := CurrentSpecReport().FullText() // what Ginkgo matched the focus against
 	for _, f := range suite.FocusStrings {
-		if re, err := regexp.Compile(f); err == nil && re.MatchString("["+id+"]") {
+		if re, err := regexp.Compile(f); err == nil && re.MatchString(text) {
 			return
 		}
 	}
