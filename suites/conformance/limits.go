@@ -39,18 +39,26 @@ func (s *suite) limitsSpecs() {
 	})
 }
 
-// wrongPast says where past 2³¹ or 2³² a stream's first wrong byte is,
-// for E14's message: "; the first wrong byte is 2³² + 1,148".
+// wrongPast says how near 2³¹ or 2³² a stream's first wrong byte is, for
+// E14's message: "; the first wrong byte is 2³² + 1,148" (or "2³² −
+// 967,296": a count that wraps may spoil echo still queued before it).
+// Farther than 64 MiB from both, it says nothing.
 func wrongPast(err error) string {
 	var e *verify.Error
 	if !errors.As(err, &e) || e.Kind != verify.KindMismatch {
 		return ""
 	}
-	switch off := int64(e.Offset); {
-	case off >= 1<<32:
-		return fmt.Sprintf("; the first wrong byte is 2³² + %s", count(int(off-1<<32)))
-	case off >= 1<<31:
-		return fmt.Sprintf("; the first wrong byte is 2³¹ + %s", count(int(off-1<<31)))
+	off := int64(e.Offset)
+	for _, p := range []struct {
+		at   int64
+		name string
+	}{{1 << 32, "2³²"}, {1 << 31, "2³¹"}} {
+		switch d := off - p.at; {
+		case d >= 0 && d < 64*mib:
+			return fmt.Sprintf("; the first wrong byte is %s + %s", p.name, count(int(d)))
+		case d < 0 && d > -64*mib:
+			return fmt.Sprintf("; the first wrong byte is %s − %s", p.name, count(int(-d)))
+		}
 	}
 	return ""
 }
