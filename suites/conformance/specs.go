@@ -145,7 +145,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				size(hugeStreamPast)),
 			Measure: fmt.Sprintf("written in 256 KiB chunks while the echo is read and checked concurrently, at memory speed; every byte depends on its offset (a %s-byte prime pattern, and the offset stamped every %d bytes), so bytes from the wrong offset show within %d bytes, and the first wrong offset is reported; "+
 				"no progress for %s is a stall, a slow stream is not (its timeout, %s, is the stream at %.0f MB/s); throughput reported. "+
-				"It moves 8 GiB through the server (11 to 18 s per built-in engine at 220 to 360 MiB/s, 2 min for the Python asyncio example at 34 MiB/s, on a 2-core host at a load average of 12 to 20), so it runs only when asked: --label-filter=%s, or a --focus that names it",
+				"It moves 8 GiB through the server (on a 2-core host at load averages of 6 to 20: 7 to 18 s for most built-in engines, at 220 to 580 MiB/s; evio 17 to 29 s, netpoll 24 to 47 s; the Python asyncio example 35 s to 2 min, at 34 to 117 MiB/s), so it runs only when asked: --label-filter=%s, or a --focus that names it",
 				count(payload.PositionalPeriod), payload.StampEvery, payload.StampEvery, dur(hugeStall), dur(hugeStreamTime), float64(hugeStream)/1e6/hugeStreamTime.Seconds(), spec.HugeStreamLabel)},
 
 		{ID: "R1", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
