@@ -280,9 +280,9 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "C5", Category: spec.CatLoad, Level: spec.Must, Timeout: long, Kinds: append(echo[:len(echo):len(echo)], spec.Refused),
 			Text: fmt.Sprintf("%s concurrent connections, and more until the server's fd numbers pass FD_SETSIZE (%s) by %d, each get their own payload back exact",
 				count(fdConns), count(fdSetSize), fdPastBy),
-			Measure: fmt.Sprintf("the connections are opened and each exchanges once, then all of them %s each at once, each payload led by its connection's number; the server's highest fd number (/proc) is reported, and while it is below %s more connections are opened, %d at a time, up to %s; "+
+			Measure: fmt.Sprintf("the connections are opened and each exchanges once, then all of them %s each at once, each payload led by its connection's number; the server's highest fd number (/proc) is reported, and while it is below %s more connections are opened, %d at a time, up to %s (fewer if the suite's own fd limit is lower); a server whose fd limit is below the connections + %d is skipped, saying so; "+
 				"where the server's process is not visible, %s at once; scaled to max-conns if declared (then the fds past FD_SETSIZE are not reached, and the report says so)",
-				size(fdSize), count(fdSetSize+fdPastBy), fdConnsStep, count(fdConnsMost), count(fdConnsBlind))},
+				size(fdSize), count(fdSetSize+fdPastBy), fdConnsStep, count(fdConnsMost), fdLimitRoom, count(fdConnsBlind))},
 	}
 })
 
