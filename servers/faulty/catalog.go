@@ -169,6 +169,7 @@ func Catalog() []Bug {
 		idleTimeout10s(),
 		bufferShrink(),
 		wordComplete(),
+		ringOffset32(),
 		// reset
 		panicOnWriteError(),
 		fatalOnIOError(),
@@ -208,6 +209,7 @@ func Catalog() []Bug {
 		refuseOverMax(),
 		maxConnsOffByOne(),
 		poolLeak(),
+		fdSetMask(),
 	}
 }
 

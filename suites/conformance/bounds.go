@@ -341,3 +341,42 @@ const (
 	long     = 60 * time.Second
 	c10kTime = 120 * time.Second
 )
+
+// The limits of the integers an engine keeps (limits.go): fd numbers past
+// select's FD_SETSIZE (C5), a byte count past 2³² on one connection (E14).
+const (
+	// fdSetSize is FD_SETSIZE: select(2) watches fd numbers below it only,
+	// and an engine that keeps fds in a table of that size breaks past it.
+	fdSetSize = 1024
+	// C5 holds fdConns connections at once (half as many again as
+	// fdSetSize), and, where it sees the server's processes, opens
+	// fdConnsStep more at a time until the highest fd number of one of
+	// them is at least fdSetSize + fdPastBy (so that a few hundred
+	// connections sit past it, whatever the server had open before, and in
+	// a server of several processes, in one of them), fdConnsMost at
+	// most. Where it cannot see them, it holds fdConnsBlind, which takes a
+	// server of one process past fdSetSize + fdPastBy.
+	fdConns      = 1536
+	fdConnsStep  = 256
+	fdConnsMost  = 4096
+	fdConnsBlind = 2048
+	fdPastBy     = 256
+	fdSize       = 1 * kib
+	// fdLimitRoom is what C5 wants the server's fd limit to leave above
+	// its connections; a server whose limit is lower cannot hold them,
+	// and C5 is skipped, saying so.
+	fdLimitRoom = 64
+
+	// hugeStream is E14's stream on one connection: past 2³¹ and 2³² bytes
+	// by hugeStreamPast, so that a server whose 32-bit count (an offset, a
+	// ring index, a statistics counter) wraps or turns negative there has
+	// megabytes left to show it. It is checked at memory speed
+	// (payload.Positional): a stall is hugeStall without progress, not a
+	// slow stream. hugeStreamTime is its spec timeout, a safety net only:
+	// the stream at 7 MB/s, a fifth of the slowest target measured (the
+	// Python asyncio example, 34 MiB/s at a load average of 20).
+	hugeStreamPast = 4 * mib
+	hugeStream     = int64(1)<<32 + hugeStreamPast
+	hugeStall      = largeStall
+	hugeStreamTime = 10 * time.Minute
+)

@@ -115,6 +115,7 @@ func Specs(t target.Target, opts ...Option) bool {
 		s.hygieneSpecs()
 		s.lifecycleSpecs()
 		s.loadSpecs()
+		s.limitsSpecs()
 		s.longSpecs()
 	})
 }

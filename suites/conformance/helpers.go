@@ -520,7 +520,10 @@ func idle(ctx context.Context, d time.Duration) {
 // firstErrors joins the first few non-nil errors, each named by its index,
 // with a count of all of them. The kind of the result is the kind of the
 // first.
-func firstErrors(errs []error, what string) error {
+func firstErrors(errs []error, what string) error { return firstErrorsFrom(errs, what, 0) }
+
+// firstErrorsFrom is firstErrors for errs numbered from first.
+func firstErrorsFrom(errs []error, what string, first int) error {
 	var failed []error
 	count := 0
 	var kind spec.Kind
@@ -533,7 +536,7 @@ func firstErrors(errs []error, what string) error {
 			kind = kindOf(err)
 		}
 		if len(failed) < 5 {
-			failed = append(failed, fmt.Errorf("%s %d: %w", what, i, err))
+			failed = append(failed, fmt.Errorf("%s %d: %w", what, first+i, err))
 		}
 	}
 	if count == 0 {

@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -135,16 +136,25 @@ func (s *suite) loadLong() {
 func (s *suite) concurrent(ctx SpecContext, addr string, n, size int, seed uint64, o verify.Options) {
 	GinkgoHelper()
 	conns := dialAll(ctx, addr, n)
-	errs := make([]error, n)
+	noErr(firstErrors(s.exchangeAll(ctx, conns, 0, size, seed, o), "connection"), "%d concurrent connections", n)
+}
+
+// exchangeAll runs an exchange of size bytes on every connection of conns
+// at once, each payload led by its connection's number (first + its index)
+// so that cross-talk is seen at once (seeds from seed), and returns each
+// one's error.
+func (s *suite) exchangeAll(ctx context.Context, conns []net.Conn, first, size int, seed uint64, o verify.Options) []error {
+	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Go(func() {
-			msg := append([]byte(fmt.Sprintf("conn %05d:", i)), payload.Random(size, seed+uint64(i))...)
+			n := first + i
+			msg := append([]byte(fmt.Sprintf("conn %05d:", n)), payload.Random(size, seed+uint64(n))...)
 			_, errs[i] = s.exchange(ctx, c, msg, o)
 		})
 	}
 	wg.Wait()
-	noErr(firstErrors(errs, "connection"), "%d concurrent connections", n)
+	return errs
 }
 
 // baseSteady is how long the server's fd count must hold still before C4

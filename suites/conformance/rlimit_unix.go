@@ -17,3 +17,13 @@ func needFDs(n int) {
 		Skip(fmt.Sprintf("needs %d file descriptors here, and ulimit -n is %d", n, lim.Cur))
 	}
 }
+
+// fdsAllowed is how many file descriptors this process may open (its soft
+// RLIMIT_NOFILE), or -1 if that cannot be read.
+func fdsAllowed() int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<30 {
+		return -1
+	}
+	return int(lim.Cur)
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/suites/spec"
 )
 
@@ -139,6 +140,14 @@ var catalogOnce = sync.OnceValue(func() []Def {
 			Measure: fmt.Sprintf("the connections are opened, each exchanges once, and are checked again after at least %s; "+
 				"they idle while the other long-running specs of their group run", dur(longIdle))},
 
+		{ID: "E14", Category: spec.CatEcho, Level: spec.Must, Timeout: hugeStreamTime, OnlyWhenAsked: spec.HugeStreamLabel, Kinds: echo,
+			Text: fmt.Sprintf("one connection's stream of 4 GiB + %s, past 2³¹ and 2³² bytes, comes back exact (no 32-bit count of a connection's bytes wraps)",
+				size(hugeStreamPast)),
+			Measure: fmt.Sprintf("written in 256 KiB chunks while the echo is read and checked concurrently, at memory speed; every byte depends on its offset (a %s-byte prime pattern, and the offset stamped every %d bytes), so bytes from the wrong offset show within %d bytes, and the first wrong offset is reported; "+
+				"no progress for %s is a stall, a slow stream is not (its timeout, %s, is the stream at %.0f MB/s); throughput reported. "+
+				"It moves 8 GiB through the server (on a 2-core host at load averages of 6 to 20: 7 to 18 s for most built-in engines, at 220 to 580 MiB/s; evio 17 to 29 s, netpoll 24 to 47 s; the Python asyncio example 35 s to 2 min, at 34 to 117 MiB/s), so it runs only when asked: --label-filter=%s, or a --focus that names it",
+				count(payload.PositionalPeriod), payload.StampEvery, payload.StampEvery, dur(hugeStall), dur(hugeStreamTime), float64(hugeStream)/1e6/hugeStreamTime.Seconds(), spec.HugeStreamLabel)},
+
 		{ID: "R1", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
 			Text: "a client that resets while the server has echo pending for it disturbs no other connection, and new connections are served",
 			Measure: fmt.Sprintf("the resetting client sends up to %s without reading, then RST (SO_LINGER 0); another connection's %s exchange runs throughout",
@@ -268,6 +277,12 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				size(soakConns*soakSize), count(soakConns), size(soakGrowth)),
 			Measure: fmt.Sprintf("%d connections at a time, %s each in %s writes; the process checks need the server's own process and are skipped without one",
 				soakConc, size(soakSize), size(soakChunk))},
+		{ID: "C5", Category: spec.CatLoad, Level: spec.Must, Timeout: long, Kinds: append(echo[:len(echo):len(echo)], spec.Refused),
+			Text: fmt.Sprintf("%s concurrent connections, and more until the server's fd numbers pass FD_SETSIZE (%s) by %d, each get their own payload back exact",
+				count(fdConns), count(fdSetSize), fdPastBy),
+			Measure: fmt.Sprintf("the connections are opened and each exchanges once, then all of them %s each at once, each payload led by its connection's number; the server's highest fd number (/proc) is reported, and while it is below %s more connections are opened, %d at a time, up to %s (fewer if the suite's own fd limit is lower); a server whose fd limit is below the connections + %d is skipped, saying so; "+
+				"where the server's process is not visible, %s at once; scaled to max-conns if declared (then the fds past FD_SETSIZE are not reached, and the report says so)",
+				size(fdSize), count(fdSetSize+fdPastBy), fdConnsStep, count(fdConnsMost), fdLimitRoom, count(fdConnsBlind))},
 	}
 })
 

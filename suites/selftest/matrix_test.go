@@ -55,3 +55,23 @@ func TestMatrix(t *testing.T) {
 		}
 	}
 }
+
+func TestAskFor(t *testing.T) {
+	ring, err := faulty.Lookup("ring-offset-32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := askFor(ring, "!long"), "(!long) || 4gib"; got != want {
+		t.Errorf("askFor(ring-offset-32, !long) = %q, want %q", got, want)
+	}
+	if got, want := askFor(ring, ""), "4gib || !4gib"; got != want {
+		t.Errorf("askFor(ring-offset-32, \"\") = %q, want %q", got, want)
+	}
+	fds, err := faulty.Lookup("fd-set-mask")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := askFor(fds, "!long"); got != "!long" {
+		t.Errorf("askFor(fd-set-mask, !long) = %q: it declares no spec that runs only when asked", got)
+	}
+}

@@ -220,6 +220,7 @@ func slowFirst(ts []selftest.Target) []selftest.Target {
 // them.
 var runSeconds = map[string]int{
 	"flush-timer-20ms":        131,
+	"ring-offset-32":          90, // E14 alone: 8 GiB through a pipe, 50 s at a load average of 18
 	"one-at-a-time":           129,
 	"pool-leak":               98,
 	"slot-leak-on-empty":      92,

@@ -54,6 +54,10 @@ const (
 	XFailLabel = "xfail"
 	// C10KLabel marks the 10,000-connection spec, run only when asked.
 	C10KLabel = "c10k"
+	// HugeStreamLabel marks the 4 GiB stream on one connection (E14), run
+	// only when asked: it moves 8 GiB through the server, seconds even on
+	// a quiet host.
+	HugeStreamLabel = "4gib"
 	// LongLabel marks the long-running group: the specs that take seconds
 	// each, run in order on one process while E13's connections idle.
 	LongLabel = "long"

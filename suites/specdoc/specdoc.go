@@ -24,13 +24,13 @@ const (
 
 // categoryText says what each category demands.
 var categoryText = map[spec.Category]string{
-	spec.CatEcho:         "the protocol itself: single byte, all 256 values, ping-pong, pipelined, random chunks and pauses, concurrency without cross-talk, half-close, clean close, empty and idle connections",
+	spec.CatEcho:         "the protocol itself: single byte, all 256 values, ping-pong, pipelined, random chunks and pauses, concurrency without cross-talk, half-close, clean close, empty and idle connections, a stream past 4 GiB on one connection",
 	spec.CatReset:        "peers that vanish with RST or close while the server still has work for them; the server survives, others are untouched",
 	spec.CatPartialWrite: "fragmented reads and short writes: not a byte lost, duplicated or reordered",
 	spec.CatSlowClient:   "non-readers, byte-at-a-time senders, idle, stuck and streaming clients must not stall others; backpressure bounds memory; idle and stalled costs no CPU; latency within a budget",
 	spec.CatHygiene:      "after connections end: fds, threads and memory back to baseline; out of fds: survive, do not spin",
 	spec.CatLifecycle:    "listening in time after start, exiting in time after SIGTERM",
-	spec.CatLoad:         "many connections at once, the max-conns wait, and a soak of a gigabyte",
+	spec.CatLoad:         "many connections at once, fd numbers past FD_SETSIZE, the max-conns wait, and a soak of a gigabyte",
 }
 
 // SPEC renders SPEC.md.
