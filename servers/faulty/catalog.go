@@ -173,6 +173,7 @@ func Catalog() []Bug {
 		panicOnWriteError(),
 		fatalOnIOError(),
 		sigpipe(),
+		sharedAfterFault(),
 		// partial-write
 		swarTail(),
 		pendingOverwrite(),
