@@ -204,6 +204,7 @@ func Catalog() []Bug {
 		// lifecycle
 		drainForever(),
 		threadedBlockOnClose(),
+		ignoresSIGTERM(),
 		// load
 		connTable512(),
 		refuseOverMax(),
