@@ -198,3 +198,56 @@ func TestExitStatus(t *testing.T) {
 		t.Errorf("a regression: exit %d\n%s", code, out)
 	}
 }
+
+// termIgnorer is an upper-echo server that ignores SIGTERM: it starts and
+// serves well, and exits only when killed.
+const termIgnorer = `import os, signal, socketserver
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            b = self.request.recv(65536)
+            if not b:
+                self.request.shutdown(1)
+                return
+            self.request.sendall(b.upper())
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer.daemon_threads = True
+socketserver.ThreadingTCPServer((os.environ["ECHO_HOST"], int(os.environ["ECHO_PORT"])), Echo).serve_forever()
+`
+
+// TestIgnoredSIGTERMIsAFinding runs the binary against a server that
+// ignores SIGTERM: it started fine, so it is no bad configuration (exit 2,
+// no spec run) but L1's finding: the other specs run and pass (the server
+// killed after the grace period at the end of each), L1 fails with
+// slow-exit, and the run exits 1. Nothing of it survives the run.
+func TestIgnoredSIGTERMIsAFinding(t *testing.T) {
+	t.Parallel() // runs the binary for a while, mostly waiting
+	if testing.Short() || runtime.GOOS != "linux" {
+		t.Skip("runs the binary against a server; Linux")
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("needs python3")
+	}
+	script := filepath.Join(t.TempDir(), "term_ignorer.py")
+	if err := os.WriteFile(script, []byte(termIgnorer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := echospecRun(t, "run", "--cmd", python3()+script, "--name", "deaf", "--focus", `\[(E1|E2|L1)\]`)
+	if code != exitFail {
+		t.Errorf("a server that ignores SIGTERM: exit %d, want %d\n%s", code, exitFail, out)
+	}
+	for _, w := range []string{"ok    deaf E1", "ok    deaf E2", "FAIL  deaf L1", "--- FAIL deaf L1 [slow-exit]", "still running 5s after SIGTERM"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, nw := range []string{"did not start", "bad configuration"} {
+		if strings.Contains(out, nw) {
+			t.Errorf("the output says %q:\n%s", nw, out)
+		}
+	}
+	if pids, err := exec.Command("pgrep", "-f", script).Output(); err == nil {
+		t.Errorf("the server outlived the run: pids %s", pids)
+	}
+}

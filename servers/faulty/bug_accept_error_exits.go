@@ -16,7 +16,7 @@ func acceptErrorExits() Bug {
 		Models:   "`if err != nil { return err }` in an accept loop: a temporary error (EMFILE, ECONNABORTED) taken as the listener's end",
 		Aims:     catches("H4: refused"),
 	}, skeleton(hooks{
-		acceptFailed: func(err error) bool {
+		acceptFailed: func(_ *server, err error) bool {
 			log.Printf("accept: %v", err)
 			return false // BUG: EMFILE is temporary: back off and accept again
 		},

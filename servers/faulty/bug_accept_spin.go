@@ -17,6 +17,6 @@ func acceptSpin() Bug {
 		Aims:     catches("H5: cpu"),
 	}, skeleton(hooks{
 		acceptors:    runtime.NumCPU(),
-		acceptFailed: func(error) bool { return true }, // BUG: should back off before retrying
+		acceptFailed: func(*server, error) bool { return true }, // BUG: should back off before retrying
 	}))
 }

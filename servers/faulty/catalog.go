@@ -174,6 +174,7 @@ func Catalog() []Bug {
 		panicOnWriteError(),
 		fatalOnIOError(),
 		sigpipe(),
+		sharedAfterFault(),
 		// partial-write
 		swarTail(),
 		pendingOverwrite(),
@@ -204,6 +205,7 @@ func Catalog() []Bug {
 		// lifecycle
 		drainForever(),
 		threadedBlockOnClose(),
+		ignoresSIGTERM(),
 		// load
 		connTable512(),
 		refuseOverMax(),

@@ -38,6 +38,17 @@ func threadedBlockOnClose() Bug {
 	}
 }
 
+func ignoresSIGTERM() Bug {
+	return Bug{
+		Name:     "ignores-sigterm",
+		Category: spec.CatLifecycle,
+		Script:   "servers/faulty/py/ignores_sigterm.py",
+		Defect:   "ignores SIGTERM (SIG_IGN): it serves well, and only SIGKILL ends it",
+		Models:   "a server started under a wrapper that leaves SIGTERM ignored, or a handler that swallows it: every orderly stop (systemd, Kubernetes) waits out its grace period and kills",
+		Aims:     catches("L1: slow-exit"),
+	}
+}
+
 func timerLeak() Bug {
 	return Bug{
 		Name:     "timer-leak",

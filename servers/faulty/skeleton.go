@@ -53,7 +53,7 @@ type hooks struct {
 	// acceptFailed decides what an accept error other than the listener's
 	// close does: true keeps accepting (after a 5 ms back-off, so as not to
 	// spin on EMFILE while the listen queue stays readable).
-	acceptFailed func(err error) bool
+	acceptFailed func(s *server, err error) bool
 
 	// start runs once the server listens, for servers that need workers.
 	start func(s *server)
@@ -77,6 +77,8 @@ type server struct {
 
 	work  chan *net.TCPConn // worker-pool servers: connections for the workers
 	limit *limiter          // max-conns servers: connections being served
+	// state is what a bug's hooks keep per server, set by its start hook.
+	state any
 }
 
 // skeleton makes the engine of bug b from hooks h.
@@ -146,7 +148,7 @@ func (s *server) acceptLoop() {
 				return
 			}
 			if s.h.acceptFailed != nil {
-				if s.h.acceptFailed(err) {
+				if s.h.acceptFailed(s, err) {
 					continue
 				}
 				return

@@ -99,6 +99,47 @@ const (
 	stormResets     = 1000            // R6
 )
 
+// The check after every fault spec (afterFault): the same server, once
+// the fault is over, must still keep connections apart. A server that
+// shares one buffer, queue or slot between connections only after a
+// fault (a recovery path, an error handler that resets per-connection
+// state to a global) passes every check that runs one connection at a
+// time; afterFaultConns at once, each its own payload, collide on it.
+//
+// Two connections served at once collide on shared state only when one's
+// bytes wait in it while another's are read: on a busy 2-core host a
+// server's threads seldom run side by side (8 connections of 256 KiB,
+// read at once, mixed in a shared buffer in about half the runs), so the
+// check makes them wait. Each client reads nothing for afterFaultDelay
+// and has a receive buffer of afterFaultRcvBuf with segments of
+// afterFaultMSS (sock.DialNarrow), so that the server's send buffer,
+// sized by the kernel from the segment size, holds about 160–380 KiB
+// (ss -tmi, 2026-12-04), not megabytes: with afterFaultSize to echo on
+// each connection its writes block with echo unsent while the others are
+// read, whatever the scheduling. Against a server that reads into one
+// buffer after a reset: 40 of 40 checks caught with 8 connections of
+// 256 KiB at a load average of 16 (without the small segments, 21 of 30),
+// 30 of 30 with 4 at a load average of 19. The cost is in the small
+// segments the echo comes back in: 8 connections of 384 KiB took a
+// median of 650 ms (max 3.6 s) in the suite at a load average of 22–26,
+// which is why 4 of 256 KiB: a third of the bytes.
+const (
+	// afterFaultConns connections at once: two are enough for one's
+	// bytes to be overwritten under a blocked write by another's.
+	afterFaultConns = 4
+	// afterFaultSize is each connection's payload, written in
+	// afterFaultChunk writes: more than the server's send buffer holds.
+	afterFaultSize   = 256 * kib
+	afterFaultChunk  = 16 * kib
+	afterFaultRcvBuf = 2 * kib
+	afterFaultMSS    = 536
+	afterFaultDelay  = 20 * time.Millisecond
+	// afterFaultLimit bounds the whole check, connects included: a
+	// correct engine takes tens of ms on a quiet host, a few hundred at a
+	// load average of 20; more is a server that stalls after the fault.
+	afterFaultLimit = 5 * time.Second
+)
+
 // The partial-write category.
 const (
 	slicerSize      = 32 * kib // W1

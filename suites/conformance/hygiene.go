@@ -44,6 +44,7 @@ func (s *suite) hygieneSpecs() {
 			defer record()
 			settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack,
 				fmt.Sprintf("after %s open/close cycles", count(fdCycles)))
+			r.afterFault(ctx, fmt.Sprintf("%s open/close cycles, closed with and without data, and by reset", count(fdCycles)))
 		})
 
 		s.it("H2", func(ctx SpecContext) {
@@ -99,6 +100,7 @@ func (s *suite) hygieneLong() {
 			return fmt.Sprintf("no echo within %v after the fd limit was restored: %v", time.Since(t0).Round(time.Millisecond), last)
 		})
 		r.serves(ctx, "after running out of fds")
+		r.afterFault(ctx, "out of fds (EMFILE on accept)")
 	})
 	s.it("H5", func(ctx SpecContext) {
 		r, pid := s.startProcess(ctx)
@@ -165,6 +167,7 @@ func (s *suite) hygieneLong() {
 		defer record()
 		settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack,
 			fmt.Sprintf("after %d connections ended with the server's write failing", writeErrConns))
+		r.afterFault(ctx, fmt.Sprintf("%d clients reset with echo pending, the server's writes failing", writeErrConns))
 	})
 }
 

@@ -65,6 +65,7 @@ func (s *suite) partialSpecs() {
 			r := s.start(ctx)
 			r.cutMidStream(ctx, whileWriting)
 			r.cutMidStream(ctx, whileReading)
+			r.afterFault(ctx, "two connections cut mid-stream by a reset")
 		})
 	})
 }

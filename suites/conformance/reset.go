@@ -30,6 +30,7 @@ func (s *suite) resetSpecs() {
 			noErr(sock.Reset(victim), "")
 			noErr(other(), "")
 			r.serves(ctx, "after a client reset with echo pending")
+			r.afterFault(ctx, "a client reset with echo pending")
 		})
 
 		s.it("R2", func(ctx SpecContext) {
@@ -45,6 +46,7 @@ func (s *suite) resetSpecs() {
 			noErr(err, "the first half of the upload")
 			noErr(sock.Reset(c), "")
 			r.serves(ctx, fmt.Sprintf("after a reset in the middle of a %s upload", size(resetUpload)))
+			r.afterFault(ctx, fmt.Sprintf("a reset in the middle of a %s upload", size(resetUpload)))
 		})
 
 		DescribeTable("reset_peer", func(ctx SpecContext, id string, stream toxi.Direction) {
@@ -63,6 +65,7 @@ func (s *suite) resetSpecs() {
 			AddReportEntry("the reset connection", err.Error())
 			noErr(other(), "")
 			r.serves(ctx, "after a reset_peer "+string(stream))
+			r.afterFault(ctx, "reset_peer "+string(stream))
 		},
 			s.entry("R3", toxi.Upstream),
 			s.entry("R4", toxi.Downstream),
@@ -88,6 +91,7 @@ func (s *suite) resetSpecs() {
 				noErr(kinded(spec.Crash, r.inst.Check()), "after client %d closed", i+1)
 			}
 			r.serves(ctx, fmt.Sprintf("after %d clients closed on a writing server", sigpipeClients))
+			r.afterFault(ctx, fmt.Sprintf("%d clients closed with echo pending, the server's writes meeting EPIPE", sigpipeClients))
 		})
 
 		s.it("R6", func(ctx SpecContext) {
@@ -101,6 +105,7 @@ func (s *suite) resetSpecs() {
 			_, err = s.exchange(ctx, keep, payload.Random(serveSize, 15), verify.Options{ExtraWait: extraWait})
 			noErr(err, "the connection kept open through the storm")
 			r.serves(ctx, fmt.Sprintf("after %s resets", count(stormResets)))
+			r.afterFault(ctx, fmt.Sprintf("%s connect-then-reset cycles", count(stormResets)))
 		})
 	})
 }

@@ -78,6 +78,7 @@ func (s *suite) slowSpecs() {
 				fail(spec.NoFault, "the timeout toxic did not cut the connection: the fault was not injected")
 			}
 			r.serves(ctx, "after a timeout toxic closed a connection")
+			r.afterFault(ctx, "a connection held by a timeout toxic, another closed by one")
 		})
 
 		s.it("S6", func(ctx SpecContext) {
@@ -91,6 +92,7 @@ func (s *suite) slowSpecs() {
 			if held := time.Since(t0); held >= slowCloseHold {
 				fail(spec.NoFault, fmt.Sprintf("the check took %v, longer than the close is held (%v): it did not run while the close was held", held.Round(time.Millisecond), slowCloseHold))
 			}
+			r.afterFault(ctx, fmt.Sprintf("a close held back %s", dur(slowCloseHold)))
 		})
 
 	})

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,36 @@ type Def struct {
 	// TCP_INFO): it is skipped, with that reason, for a target on a
 	// Unix-domain socket.
 	TCP string
+	// AfterFault: the spec faults the server (resets, cut or held
+	// connections, EMFILE), and ends with the check after the fault
+	// (afterFault): its Measure says so, and its Kinds include the
+	// check's (afterFaultKinds).
+	AfterFault bool
+}
+
+// afterFaultKinds are the kinds the check after a fault raises.
+var afterFaultKinds = []spec.Kind{spec.Refused, spec.WrongByte, spec.Extra, spec.EarlyClose, spec.Stall}
+
+// withAfterFault completes the definitions of the specs that end with the
+// check after the fault: the sentence that says so, and its kinds.
+func withAfterFault(defs []Def) []Def {
+	for i, d := range defs {
+		if !d.AfterFault {
+			continue
+		}
+		defs[i].Measure += fmt.Sprintf("; then, the fault over, the same server must keep %d connections at once apart, each its own %s, "+
+			"read only after %s through a %s receive buffer with %d-byte segments, so that its writes block with echo unsent while the others are read; "+
+			"every echo exact within %s in all (a failure there says \"after the fault\")",
+			afterFaultConns, size(afterFaultSize), dur(afterFaultDelay), size(afterFaultRcvBuf), afterFaultMSS, dur(afterFaultLimit))
+		kinds := slices.Clone(d.Kinds)
+		for _, k := range afterFaultKinds {
+			if !slices.Contains(kinds, k) {
+				kinds = append(kinds, k)
+			}
+		}
+		defs[i].Kinds = kinds
+	}
+	return defs
 }
 
 // Why specs need TCP (Def.TCP).
@@ -94,7 +125,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 	closing := append(echo[:len(echo):len(echo)], spec.NoEOF, spec.RSTClose)
 	serving := []spec.Kind{spec.Refused, spec.WrongByte, spec.EarlyClose, spec.Stall}
 	timing := append([]spec.Kind{spec.Timing}, echo...)
-	return []Def{
+	return withAfterFault([]Def{
 		{ID: "E1", Category: spec.CatEcho, Level: spec.Must, Timeout: quick, Proxied: true, Kinds: echo,
 			Text:    "a single byte comes back uppercased, and nothing else",
 			Measure: fmt.Sprintf("sends `q`, expects `Q`, then reads %s more to catch extra bytes", dur(extraWait))},
@@ -148,25 +179,25 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				"It moves 8 GiB through the server (on a 2-core host at load averages of 6 to 20: 7 to 18 s for most built-in engines, at 220 to 580 MiB/s; evio 17 to 29 s, netpoll 24 to 47 s; the Python asyncio example 35 s to 2 min, at 34 to 117 MiB/s), so it runs only when asked: --label-filter=%s, or a --focus that names it",
 				count(payload.PositionalPeriod), payload.StampEvery, payload.StampEvery, dur(hugeStall), dur(hugeStreamTime), float64(hugeStream)/1e6/hugeStreamTime.Seconds(), spec.HugeStreamLabel)},
 
-		{ID: "R1", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
+		{ID: "R1", AfterFault: true, Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
 			Text: "a client that resets while the server has echo pending for it disturbs no other connection, and new connections are served",
 			Measure: fmt.Sprintf("the resetting client sends up to %s without reading, then RST (SO_LINGER 0); another connection's %s exchange runs throughout",
 				size(resetHogLimit), size(resetOtherSize))},
-		{ID: "R2", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
+		{ID: "R2", AfterFault: true, Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: resets, Kinds: serving,
 			Text:    fmt.Sprintf("a reset in the middle of a %s upload leaves the server serving", size(resetUpload)),
 			Measure: "RST after half the upload, while the echo flows; then a new connection's exchange"},
-		{ID: "R3", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
+		{ID: "R3", AfterFault: true, Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
 			Text: "toxiproxy reset_peer on the upstream path: the reset connection fails, the server survives, another connection is unaffected",
 			Measure: fmt.Sprintf("reset_peer after %s on a %s exchange paced to outlast it; the reset must be seen by the client (else no-fault); a direct %s exchange runs throughout",
 				dur(resetPeerAfter), size(resetPeerSize), size(resetPeerOther))},
-		{ID: "R4", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
+		{ID: "R4", AfterFault: true, Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
 			Text:    "toxiproxy reset_peer on the downstream path: the reset connection fails, the server survives, another connection is unaffected",
 			Measure: "as R3, with the toxic on the server-to-client path"},
-		{ID: "R5", Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: readsTCPInfo + " to prove its FIN was acknowledged", Kinds: append(serving, spec.NoFault),
+		{ID: "R5", AfterFault: true, Category: spec.CatReset, Level: spec.Must, Timeout: standard, TCP: readsTCPInfo + " to prove its FIN was acknowledged", Kinds: append(serving, spec.NoFault),
 			Text: "a client that sends FIN and then closes without reading, while the server has echo pending for it, does not kill the server (its write meets EPIPE; no SIGPIPE death)",
 			Measure: fmt.Sprintf("%d clients with a tiny receive buffer each send while the server keeps taking data, then FIN; once the FIN is acknowledged (TCP_INFO: FIN_WAIT2, "+
 				"within %s, else no-fault) they close with unread echo, so the server in CLOSE_WAIT gets an RST and its next write fails with EPIPE", sigpipeClients, dur(sigpipeFINLimit))},
-		{ID: "R6", Category: spec.CatReset, Level: spec.Must, Timeout: long, TCP: resets, Kinds: serving,
+		{ID: "R6", AfterFault: true, Category: spec.CatReset, Level: spec.Must, Timeout: long, TCP: resets, Kinds: serving,
 			Text:    fmt.Sprintf("after a storm of %s connect-then-reset cycles the server still echoes, and a connection open through the storm is intact", count(stormResets)),
 			Measure: "each cycle connects and resets at once (SO_LINGER 0)"},
 
@@ -181,7 +212,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "W3", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: echo,
 			Text:    fmt.Sprintf("toxiproxy bandwidth (%d MB/s each way) with a %s payload: the echo is exact", bandwidthKBps/1024, size(bandwidthSize)),
 			Measure: "throughput reported"},
-		{ID: "W4", Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy + ", and reads the state of the proxy's connection to the server (sock_diag) to prove the cut", Kinds: append(serving, spec.NoFault),
+		{ID: "W4", AfterFault: true, Category: spec.CatPartialWrite, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy + ", and reads the state of the proxy's connection to the server (sock_diag) to prove the cut", Kinds: append(serving, spec.NoFault),
 			Text: "toxiproxy limit_data cuts a connection mid-stream, once while the server's writes on it are blocked and once while it waits to read, and resets its socket: the server survives, and another connection's exchange is unaffected",
 			Measure: fmt.Sprintf("the server-to-client path is held, so the proxy stops reading the echo; the first %d bytes go one at a time, each echoed and read by the proxy (its reads before the hold stops them); "+
 				"then one connection is fed until the server's send buffer is full and it leaves input unread, or reads a chunk more (at most %s), the other %s, which the server reads and echoes all; "+
@@ -204,10 +235,10 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "S4", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: echo,
 			Text:    fmt.Sprintf("through toxiproxy latency with jitter (%d ± %d ms each way) the echo is exact", latencyMs, latencyJitter),
 			Measure: fmt.Sprintf("%s in chunks of varying size", size(latencySize))},
-		{ID: "S5", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
+		{ID: "S5", AfterFault: true, Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: append(serving, spec.NoFault),
 			Text:    "connections stuck behind toxiproxy timeout (held, then closed) do not stop the server serving others",
 			Measure: fmt.Sprintf("one connection held with data in flight, one closed by the toxic after %d ms (the close must be seen, else no-fault)", timeoutCloseMs)},
-		{ID: "S6", Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: serving,
+		{ID: "S6", AfterFault: true, Category: spec.CatSlowClient, Level: spec.Must, Timeout: standard, TCP: viaToxiproxy, Kinds: serving,
 			Text: fmt.Sprintf("a connection whose close toxiproxy holds back %s does not stop the server serving others: a new connection's echo comes within %s",
 				dur(slowCloseHold), dur(slowCloseServe)),
 			Measure: "the check runs while the close is still held, so a server that serves one connection at a time fails"},
@@ -234,7 +265,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 			Measure: fmt.Sprintf("%d interleaved blocks on the target and on the yardstick (a goroutine echo server in the suite's process): the streamers write and read %s chunks as fast as they can, from when their input waits unread at the server (at most %s) until the ping-pong ends; each ping-pong client does up to %d rounds of 64 bytes in %s; a round trip with no echo after %s counts as starved",
 				fairBlocks, size(fairChunk), dur(fairWarm), fairRounds, dur(fairBlockTime), dur(fairStarved))},
 
-		{ID: "H1", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
+		{ID: "H1", AfterFault: true, Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %s open/close cycles (closed with and without data, and by reset)", count(fdCycles)),
 			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d %s (on a Unix socket, which has no reset, those cycles close)", fdSlack, settling())},
 		{ID: "H2", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.ThreadGrowth},
@@ -243,7 +274,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "H3", Category: spec.CatHygiene, Level: spec.Should, Timeout: long, NeedsProcess: true,
 			Text:    fmt.Sprintf("memory per idle connection is measured and reported (%s connections, each served once)", count(idleConns)),
 			Measure: "a report, not a judgement: H6 judges"},
-		{ID: "H4", Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.Refused, spec.Stall, spec.EarlyClose},
+		{ID: "H4", AfterFault: true, Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.Refused, spec.Stall, spec.EarlyClose},
 			Text:    fmt.Sprintf("a server out of file descriptors (EMFILE on accept) survives, and serves new connections within %s once fds are free again", dur(emfileRecover)),
 			Measure: fmt.Sprintf("the server's fd limit is lowered (prlimit) to what it holds + %d while %d clients connect, for %s", fdLimitSpare, emfileConns, dur(emfileHold))},
 		{ID: "H5", Category: spec.CatHygiene, Level: spec.Should, Long: true, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.CPU},
@@ -254,7 +285,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				count(memConns), size(memReturn)),
 			Measure: fmt.Sprintf("the baseline is taken after %d warm-up connections; %d at a time, %s each; RSS within %s after the last closes (a leak of 16 KiB per connection fails)",
 				memWarm, memConc, size(memSize), dur(settle))},
-		{ID: "H7", Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, TCP: resets, Kinds: []spec.Kind{spec.FDGrowth},
+		{ID: "H7", AfterFault: true, Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, TCP: resets, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %d connections end with the server's write failing (the client resets while echo is pending)", writeErrConns),
 			Measure: fmt.Sprintf("%d at a time, each sends until the server stops taking data, then RST; fds back to the baseline +%d %s", writeErrConc, fdSlack, settling())},
 
@@ -283,7 +314,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 			Measure: fmt.Sprintf("the connections are opened and each exchanges once, then all of them %s each at once, each payload led by its connection's number; the server's highest fd number (/proc) is reported, and while it is below %s more connections are opened, %d at a time, up to %s (fewer if the suite's own fd limit is lower); a server whose fd limit is below the connections + %d is skipped, saying so; "+
 				"where the server's process is not visible, %s at once; scaled to max-conns if declared (then the fds past FD_SETSIZE are not reached, and the report says so)",
 				size(fdSize), count(fdSetSize+fdPastBy), fdConnsStep, count(fdConnsMost), fdLimitRoom, count(fdConnsBlind))},
-	}
+	})
 })
 
 // size renders a byte count the way the spec texts do: 1 MiB, 256 KiB, 40 bytes.
