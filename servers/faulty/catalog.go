@@ -199,10 +199,12 @@ func Catalog() []Bug {
 		acceptErrorExits(),
 		acceptSpin(),
 		sessionLeak(),
+		connLogLeak(),
 		fdLeakOnWriteError(),
 		// lifecycle
 		drainForever(),
 		threadedBlockOnClose(),
+		connIDsUint16(),
 		// load
 		connTable512(),
 		refuseOverMax(),

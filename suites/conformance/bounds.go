@@ -308,6 +308,35 @@ const (
 	exitLimit   = 5 * time.Second  // L1
 )
 
+// L2, a server's lifetime: lifeConns connections to one server process,
+// past every 16-bit count (a connection ID, a slot table of 65,536), each
+// with its own payload (its number and lifeSize random bytes), lifeConc
+// at a time, every echo checked and the close clean (see newLife for the
+// source addresses that keep TIME_WAIT out of the way). lifeWarm of them
+// warm the server's pools; then the server is sampled (RSS, threads,
+// fds) after each of lifeSegments segments of lifeSegment, with no
+// connection open, and the growth of its memory against the connections
+// served is fitted (theilSen): lifeSlope bytes per connection or more
+// fails. A leak of 1 KiB per connection fits at 1 KiB or more (the Go
+// heap's headroom only adds to it); a correct engine's RSS, at rest
+// between segments, wanders by a few MiB over the 64,000 connections,
+// tens of bytes per connection. H6's bound, 32 MiB after 2,000
+// connections, is 16 KiB per connection.
+const (
+	lifeWarm     = 6000
+	lifeSegments = 16
+	lifeSegment  = 4000
+	lifeConns    = lifeWarm + lifeSegments*lifeSegment // 70,000
+	lifeConc     = 32
+	lifeSize     = 32
+	// lifeStall is the most a connection may go without progress: its
+	// exchange is a few dozen bytes.
+	lifeStall = 3 * time.Second
+	lifeSlope = 512 // bytes per connection
+	// lifeMaxSources caps the source addresses L2 spreads over.
+	lifeMaxSources = 16
+)
+
 // The load category.
 const (
 	loadConns = 1000 // C1
@@ -340,4 +369,5 @@ const (
 	standard = 30 * time.Second
 	long     = 60 * time.Second
 	c10kTime = 120 * time.Second
+	lifeTime = 90 * time.Second // L2
 )

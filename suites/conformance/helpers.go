@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -323,8 +324,15 @@ func dialAll(ctx context.Context, addr string, n int) []net.Conn {
 }
 
 // dialErr connects to addr; a failure is of kind refused.
-func dialErr(ctx context.Context, addr string) (net.Conn, error) {
+func dialErr(ctx context.Context, addr string) (net.Conn, error) { return dialFrom(ctx, addr, nil) }
+
+// dialFrom is dialErr from source address src (nil: the default), its
+// port chosen at connect (bindNoPort).
+func dialFrom(ctx context.Context, addr string, src net.Addr) (net.Conn, error) {
 	d := net.Dialer{Timeout: DialTimeout}
+	if src != nil {
+		d.LocalAddr, d.Control = src, bindNoPort
+	}
 	network, address := engine.Network(addr)
 	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
@@ -353,6 +361,26 @@ func abort(c net.Conn) {
 		return
 	}
 	c.Close()
+}
+
+// onlyWhenAsked skips spec id, one that runs only when asked
+// (Def.OnlyWhenAsked), unless it was: the label filter names its label and
+// lets it through, or a focus names the spec by its ID (`--focus
+// '\[L2\]'`, as the self-test and the stability tool select the specs
+// they run).
+func onlyWhenAsked(id string) {
+	GinkgoHelper()
+	d, _ := Lookup(id)
+	if f := GinkgoLabelFilter(); strings.Contains(f, d.OnlyWhenAsked) && Label(d.OnlyWhenAsked).MatchesLabelFilter(f) {
+		return
+	}
+	conf, _ := GinkgoConfiguration()
+	for _, f := range conf.FocusStrings {
+		if re, err := regexp.Compile(f); err == nil && re.MatchString("["+id+"]") {
+			return
+		}
+	}
+	Skip(fmt.Sprintf("the %s spec runs only when asked: --label-filter=%s, or a --focus that names %s", d.OnlyWhenAsked, d.OnlyWhenAsked, id))
 }
 
 // budget is the spec's context with its time budget: its SpecTimeout less

@@ -54,6 +54,9 @@ const (
 	XFailLabel = "xfail"
 	// C10KLabel marks the 10,000-connection spec, run only when asked.
 	C10KLabel = "c10k"
+	// LifetimeLabel marks the lifetime spec (L2, 70,000 connections to one
+	// server process), run only when asked.
+	LifetimeLabel = "lifetime"
 	// LongLabel marks the long-running group: the specs that take seconds
 	// each, run in order on one process while E13's connections idle.
 	LongLabel = "long"
