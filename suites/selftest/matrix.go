@@ -423,7 +423,25 @@ func mdCell(s string) string {
 // of it. A catch of a left-out spec on a faulty server that does not
 // declare it is therefore not seen: incidental catches are shown only
 // among the specs that ran.
+//
+// A spec that runs only when asked (C2, L2) runs where the server declares
+// it: its label is added to the filter.
 func broaden(b faulty.Bug) (skip, labelFilter string) {
+	skip, labelFilter = leaveOut(b)
+	for _, c := range b.Declared() {
+		if d, ok := conformance.Lookup(c.ID); ok && d.OnlyWhenAsked != "" {
+			if labelFilter == "" {
+				labelFilter = "!" + d.OnlyWhenAsked // every spec, and the asked one below
+			}
+			labelFilter = "(" + labelFilter + ") || " + d.OnlyWhenAsked
+		}
+	}
+	return skip, labelFilter
+}
+
+// leaveOut is broaden's skip pattern and label filter before the specs
+// run only when asked.
+func leaveOut(b faulty.Bug) (skip, labelFilter string) {
 	long := false
 	for _, c := range b.Declared() {
 		if d, ok := conformance.Lookup(c.ID); ok && d.Long {

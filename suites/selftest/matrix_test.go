@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2"
+
 	"github.com/echospec/echospec/servers/faulty"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/spec"
@@ -52,6 +54,38 @@ func TestMatrix(t *testing.T) {
 		"1 of 1 (100%)", "with the declared kind**: 0 of 1", "| E1 | bug | bug |  |  |", "| E3 |  |  | bug |  |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// TestBroaden checks that a faulty server's matrix run includes a spec
+// run only when asked (L2) that it declares, and still leaves out the
+// long-running group it does not declare, and C2.
+func TestBroaden(t *testing.T) {
+	for _, tc := range []struct {
+		decl                  string
+		long, lifetime, other bool
+	}{
+		{decl: "L2: stall", long: false, lifetime: true, other: true},
+		{decl: "H6: memory-growth", long: true, lifetime: false, other: true},
+	} {
+		bug := faulty.Bug{Name: "bug", Aims: []faulty.Catch{{ID: strings.Split(tc.decl, ":")[0], Kinds: []spec.Kind{spec.Stall}}}}
+		skip, filter := broaden(bug)
+		match := func(labels ...string) bool { return filter == "" || ginkgo.Label(labels...).MatchesLabelFilter(filter) }
+		// A spec run only when asked runs when the filter names its label
+		// and lets it through (or a focus names it: not here).
+		asked := strings.Contains(filter, spec.LifetimeLabel) && match("lifecycle", "must", spec.LifetimeLabel)
+		if got := asked; got != tc.lifetime {
+			t.Errorf("%s: filter %q (skip %q) runs L2: %v, want %v", tc.decl, filter, skip, got, tc.lifetime)
+		}
+		if got := match("hygiene", "must", spec.LongLabel); got != tc.long {
+			t.Errorf("%s: filter %q runs the long-running group: %v, want %v", tc.decl, filter, got, tc.long)
+		}
+		if got := match("echo", "must"); got != tc.other {
+			t.Errorf("%s: filter %q runs the other specs: %v, want %v", tc.decl, filter, got, tc.other)
+		}
+		if filter != "" && strings.Contains(filter, spec.C10KLabel) {
+			t.Errorf("%s: filter %q asks for C2", tc.decl, filter)
 		}
 	}
 }
