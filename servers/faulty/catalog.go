@@ -200,6 +200,7 @@ func Catalog() []Bug {
 		acceptSpin(),
 		sessionLeak(),
 		connLogLeak(),
+		statsFDLeak(),
 		fdLeakOnWriteError(),
 		// lifecycle
 		drainForever(),

@@ -186,7 +186,7 @@ func (l *life) one(ctx context.Context, i int) error {
 // judgeSlopes fits the growth of the server's memory, threads and fds
 // against the connections it had served at each sample (Theil–Sen) and
 // fails the spec when memory grows by lifeSlope bytes per connection or
-// more.
+// more, or threads or fds by lifeCountSlope per 1,000 connections.
 func judgeSlopes(samples []probe.Sample, served []int) {
 	GinkgoHelper()
 	xs := make([]float64, len(served))
@@ -207,11 +207,22 @@ func judgeSlopes(samples []probe.Sample, served []int) {
 	span := served[len(served)-1] - served[0]
 	cpu := (last.CPU + last.ChildCPU - first.CPU - first.ChildCPU) / time.Duration(span)
 	bound("memory slope", mem, lifeSlope, "B/conn")
-	AddReportEntry("slopes", fmt.Sprintf("memory %+.1f B per connection (limit %d), threads %+.3f and fds %+.3f per 1,000 connections, fitted (Theil–Sen) over %d samples across %s connections: RSS %.1f → %.1f MiB, threads %d → %d, fds %d → %d; the server's CPU %v per connection",
-		mem, lifeSlope, threads, fds, len(samples), count(span), inMiB(first.RSS), inMiB(last.RSS), first.Threads, last.Threads, first.FDs, last.FDs, cpu))
+	AddReportEntry("slopes", fmt.Sprintf("memory %+.1f B per connection (limit %d), threads %+.3f and fds %+.3f per 1,000 connections (limit %g), fitted (Theil–Sen) over %d samples across %s connections: RSS %.1f → %.1f MiB, threads %d → %d, fds %d → %d; the server's CPU %v per connection",
+		mem, lifeSlope, threads, fds, lifeCountSlope, len(samples), count(span), inMiB(first.RSS), inMiB(last.RSS), first.Threads, last.Threads, first.FDs, last.FDs, cpu))
+	bound("threads slope", threads, lifeCountSlope, "per 1,000 conns")
+	bound("fds slope", fds, lifeCountSlope, "per 1,000 conns")
+	fitted := fmt.Sprintf("fitted (Theil–Sen) over %d samples across %s connections after %s warm-up ones", len(samples), count(span), count(lifeWarm))
 	if mem >= lifeSlope {
-		fail(spec.MemoryGrowth, fmt.Sprintf("the server's memory grew %.0f bytes per connection served (limit %d), fitted (Theil–Sen) over %d samples across %s connections after %s warm-up ones: RSS %.1f → %.1f MiB (%+.1f MiB)",
-			mem, lifeSlope, len(samples), count(span), count(lifeWarm), inMiB(first.RSS), inMiB(last.RSS), inMiB(last.RSS-first.RSS)))
+		fail(spec.MemoryGrowth, fmt.Sprintf("the server's memory grew %.0f bytes per connection served (limit %d), %s: RSS %.1f → %.1f MiB (%+.1f MiB)",
+			mem, lifeSlope, fitted, inMiB(first.RSS), inMiB(last.RSS), inMiB(last.RSS-first.RSS)))
+	}
+	if threads >= lifeCountSlope {
+		fail(spec.ThreadGrowth, fmt.Sprintf("the server's threads grew %.2f per 1,000 connections served (limit %g), %s: %d → %d threads",
+			threads, lifeCountSlope, fitted, first.Threads, last.Threads))
+	}
+	if fds >= lifeCountSlope {
+		fail(spec.FDGrowth, fmt.Sprintf("the server's fds grew %.2f per 1,000 connections served (limit %g), %s: %d → %d fds",
+			fds, lifeCountSlope, fitted, first.FDs, last.FDs))
 	}
 }
 

@@ -252,12 +252,12 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "L1", Category: spec.CatLifecycle, Level: spec.Should, Timeout: standard, NeedsProcess: true, Kinds: []spec.Kind{spec.NotListening, spec.SlowExit},
 			Text:    fmt.Sprintf("the server listens within %s of its start, and exits within %s of SIGTERM", dur(listenLimit), dur(exitLimit)),
 			Measure: "SIGTERM to the server's process group"},
-		{ID: "L2", Category: spec.CatLifecycle, Level: spec.Must, Timeout: lifeTime, OnlyWhenAsked: spec.LifetimeLabel, Kinds: append(closing[:len(closing):len(closing)], spec.Refused, spec.MemoryGrowth),
-			Text: fmt.Sprintf("a lifetime: one server process serves %s connections (past every 16-bit count), each its own payload, every echo exact and every close clean; then it still serves, and its memory does not grow by %d bytes or more per connection served",
-				count(lifeConns), lifeSlope),
+		{ID: "L2", Category: spec.CatLifecycle, Level: spec.Must, Timeout: lifeTime, OnlyWhenAsked: spec.LifetimeLabel, Kinds: append(closing[:len(closing):len(closing)], spec.Refused, spec.MemoryGrowth, spec.ThreadGrowth, spec.FDGrowth),
+			Text: fmt.Sprintf("a lifetime: one server process serves %s connections (past every 16-bit count), each its own payload, every echo exact and every close clean; then it still serves, and its memory does not grow by %d bytes or more per connection served, nor its threads or fds by %g or more per 1,000",
+				count(lifeConns), lifeSlope, lifeCountSlope),
 			Measure: fmt.Sprintf("%d at a time, each its number and %d random bytes, then FIN, the echo and the server's EOF (no progress for %s is a stall); TIME_WAIT stays on the client, spread over as many source addresses of 127.0.0.0/8 as keep it within half of each one's ephemeral port range "+
-				"(IPv6 has only ::1: tcp_tw_reuse, or an RST after each echo where it is off); after %s warm-up connections the server's RSS, threads and fds are sampled after each %s, with none open, and the memory's slope against the connections served is fitted (Theil–Sen: "+
-				"the median of the slopes between every two samples, which a garbage collection at one sample does not move); a leak of 1 KiB per connection fails; the slope is judged only where the suite has the server's process",
+				"(IPv6 has only ::1: tcp_tw_reuse, or an RST after each echo where it is off); after %s warm-up connections the server's RSS, threads and fds are sampled after each %s, with none open, and their slopes against the connections served are fitted (Theil–Sen: "+
+				"the median of the slopes between every two samples, which a garbage collection at one sample does not move); a leak of 1 KiB, or of one thread or fd per 1,000 connections, fails; the slope is judged only where the suite has the server's process",
 				lifeConc, lifeSize, dur(lifeStall), count(lifeWarm), count(lifeSegment))},
 
 		{ID: "C1", Category: spec.CatLoad, Level: spec.Must, Timeout: long, Kinds: echo,
