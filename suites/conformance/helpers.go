@@ -11,7 +11,6 @@ import (
 	"io"
 	"math"
 	"net"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -364,23 +363,14 @@ func abort(c net.Conn) {
 }
 
 // onlyWhenAsked skips spec id, one that runs only when asked
-// (Def.OnlyWhenAsked), unless it was: the label filter names its label and
-// lets it through, or a focus names the spec by its ID (`--focus
-// '\[L2\]'`, as the self-test and the stability tool select the specs
-// they run).
+// (Def.OnlyWhenAsked), unless the label filter names its label and lets
+// it through.
 func onlyWhenAsked(id string) {
 	GinkgoHelper()
 	d, _ := Lookup(id)
-	if f := GinkgoLabelFilter(); strings.Contains(f, d.OnlyWhenAsked) && Label(d.OnlyWhenAsked).MatchesLabelFilter(f) {
-		return
+	if f := GinkgoLabelFilter(); !strings.Contains(f, d.OnlyWhenAsked) || !Label(d.OnlyWhenAsked).MatchesLabelFilter(f) {
+		Skip(fmt.Sprintf("the %s spec runs only when asked: --label-filter=%s", d.OnlyWhenAsked, d.OnlyWhenAsked))
 	}
-	conf, _ := GinkgoConfiguration()
-	for _, f := range conf.FocusStrings {
-		if re, err := regexp.Compile(f); err == nil && re.MatchString("["+id+"]") {
-			return
-		}
-	}
-	Skip(fmt.Sprintf("the %s spec runs only when asked: --label-filter=%s, or a --focus that names %s", d.OnlyWhenAsked, d.OnlyWhenAsked, id))
 }
 
 // budget is the spec's context with its time budget: its SpecTimeout less

@@ -24,7 +24,8 @@
 // subtest patterns (go test -run 'TestConformance/hygiene' or
 // 'TestConformance//H1$'): a spec runs when it matches all of those that
 // are given. Ginkgo's own flags work too (go test -args -ginkgo.v); the
-// c10k spec (C2) runs only with -ginkgo.label-filter=c10k, as in the suite.
+// c10k spec (C2) runs only with -ginkgo.label-filter=c10k, and the lifetime
+// spec (L2) only with -ginkgo.label-filter=lifetime, as in the suite.
 //
 // Ginkgo runs one suite per process: Run may be called once per test
 // binary (one test, in one package; other packages are other binaries),

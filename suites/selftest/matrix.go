@@ -425,18 +425,36 @@ func mdCell(s string) string {
 // among the specs that ran.
 //
 // A spec that runs only when asked (C2, L2) runs where the server declares
-// it: its label is added to the filter.
+// it (AskFor).
 func broaden(b faulty.Bug) (skip, labelFilter string) {
 	skip, labelFilter = leaveOut(b)
-	for _, c := range b.Declared() {
-		if d, ok := conformance.Lookup(c.ID); ok && d.OnlyWhenAsked != "" {
-			if labelFilter == "" {
-				labelFilter = "!" + d.OnlyWhenAsked // every spec, and the asked one below
-			}
-			labelFilter = "(" + labelFilter + ") || " + d.OnlyWhenAsked
+	return skip, AskFor(declaredIDs(b), labelFilter)
+}
+
+// AskFor is labelFilter (empty: every spec) that also asks for the specs
+// among ids that run only when asked (C2, L2: their label named in the
+// filter, Def.OnlyWhenAsked), and lets them through.
+func AskFor(ids []string, labelFilter string) string {
+	for _, id := range ids {
+		d, ok := conformance.Lookup(id)
+		if !ok || d.OnlyWhenAsked == "" || strings.Contains(labelFilter, d.OnlyWhenAsked) {
+			continue
 		}
+		if labelFilter == "" {
+			labelFilter = "!" + d.OnlyWhenAsked // every spec; the asked one below
+		}
+		labelFilter = "(" + labelFilter + ") || " + d.OnlyWhenAsked
 	}
-	return skip, labelFilter
+	return labelFilter
+}
+
+// declaredIDs are the IDs of the specs b declares.
+func declaredIDs(b faulty.Bug) []string {
+	var ids []string
+	for _, c := range b.Declared() {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
 
 // leaveOut is broaden's skip pattern and label filter before the specs
@@ -481,7 +499,7 @@ func declaredFocus(b faulty.Bug) string {
 func FaultyTargets(bin Binaries) []Target {
 	var ts []Target
 	for _, b := range faulty.Catalog() {
-		ts = append(ts, Target{Name: b.Name, Cmdline: b.Cmdline(bin.FaultyServer), Profile: b.Profile, Bug: &b, Focus: declaredFocus(b)})
+		ts = append(ts, Target{Name: b.Name, Cmdline: b.Cmdline(bin.FaultyServer), Profile: b.Profile, Bug: &b, Focus: declaredFocus(b), LabelFilter: AskFor(declaredIDs(b), "")})
 	}
 	return ts
 }

@@ -88,4 +88,10 @@ func TestBroaden(t *testing.T) {
 			t.Errorf("%s: filter %q asks for C2", tc.decl, filter)
 		}
 	}
+	if got := AskFor([]string{"E1", "L2"}, ""); got != "(!lifetime) || lifetime" {
+		t.Errorf("AskFor(E1, L2) = %q", got)
+	}
+	if got := AskFor([]string{"E1"}, "!long"); got != "!long" {
+		t.Errorf("AskFor(E1) = %q, want the filter unchanged", got)
+	}
 }

@@ -190,7 +190,7 @@ nothing unread, it is the defect's own.
 		fmt.Fprintf(&b, "- **Measured**: %s.\n", d.Measure)
 		fmt.Fprintf(&b, "- **Level** `%s`, **category** `%s`, **timeout** %v", d.Level, d.Category, d.Timeout)
 		if d.OnlyWhenAsked != "" {
-			fmt.Fprintf(&b, "; runs only when asked (`--label-filter=%s`, or a `--focus` that names it)", d.OnlyWhenAsked)
+			fmt.Fprintf(&b, "; runs only when asked (`--label-filter=%s`)", d.OnlyWhenAsked)
 		}
 		if d.Long {
 			b.WriteString("; in the long-running group (label `long`): run in order on one process while E13's connections idle")
