@@ -201,11 +201,14 @@ func Catalog() []Bug {
 		acceptErrorExits(),
 		acceptSpin(),
 		sessionLeak(),
+		connLogLeak(),
+		statsFDLeak(),
 		fdLeakOnWriteError(),
 		// lifecycle
 		drainForever(),
 		threadedBlockOnClose(),
 		ignoresSIGTERM(),
+		connIDsUint16(),
 		// load
 		connTable512(),
 		refuseOverMax(),

@@ -114,6 +114,7 @@ func Specs(t target.Target, opts ...Option) bool {
 		s.slowSpecs()
 		s.hygieneSpecs()
 		s.lifecycleSpecs()
+		s.lifetimeSpecs()
 		s.loadSpecs()
 		s.limitsSpecs()
 		s.longSpecs()

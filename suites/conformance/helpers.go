@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -402,8 +403,15 @@ func dialAll(ctx context.Context, addr string, n int) []net.Conn {
 }
 
 // dialErr connects to addr; a failure is of kind refused.
-func dialErr(ctx context.Context, addr string) (net.Conn, error) {
+func dialErr(ctx context.Context, addr string) (net.Conn, error) { return dialFrom(ctx, addr, nil) }
+
+// dialFrom is dialErr from source address src (nil: the default), its
+// port chosen at connect (bindNoPort).
+func dialFrom(ctx context.Context, addr string, src net.Addr) (net.Conn, error) {
 	d := net.Dialer{Timeout: DialTimeout}
+	if src != nil {
+		d.LocalAddr, d.Control = src, bindNoPort
+	}
 	network, address := engine.Network(addr)
 	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
@@ -432,6 +440,27 @@ func abort(c net.Conn) {
 		return
 	}
 	c.Close()
+}
+
+// onlyWhenAsked skips spec id, one that runs only when asked
+// (Def.OnlyWhenAsked), unless the label filter lets its label through by
+// name, or a focus selects it (--focus '\[E14\]', as the self-test, the
+// stability tool and conformancetest select specs by ID).
+func onlyWhenAsked(id string) {
+	GinkgoHelper()
+	d, _ := Lookup(id)
+	label := d.OnlyWhenAsked
+	if f := GinkgoLabelFilter(); strings.Contains(f, label) && Label(label).MatchesLabelFilter(f) {
+		return
+	}
+	suite, _ := GinkgoConfiguration()
+	text := CurrentSpecReport().FullText() // what Ginkgo matched the focus against
+	for _, f := range suite.FocusStrings {
+		if re, err := regexp.Compile(f); err == nil && re.MatchString(text) {
+			return
+		}
+	}
+	Skip(fmt.Sprintf("%s runs only when asked: --label-filter=%s, or --focus '\\[%s\\]'", id, label, id))
 }
 
 // budget is the spec's context with its time budget: its SpecTimeout less

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -13,7 +11,6 @@ import (
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // limitsSpecs are the specs aimed at the integers an engine keeps and
@@ -25,7 +22,7 @@ func (s *suite) limitsSpecs() {
 	Describe("limits", func() {
 		s.it("C5", s.fdsPastSetSize)
 		s.it("E14", func(ctx SpecContext) {
-			askedFor("E14", spec.HugeStreamLabel)
+			onlyWhenAsked("E14")
 			r := s.start(ctx)
 			c := dial(ctx, r.inst.Addr())
 			st, err := verify.Stream(ctx, c, payload.NewPositional(14), hugeStream,
@@ -162,23 +159,4 @@ func fdLimitOf(pid proc) uint64 {
 		}
 	}
 	return lim
-}
-
-// askedFor skips spec id, which runs only when asked, unless the label
-// filter lets its label through by name (as C2's), or a focus selects it
-// (--focus '\[E14\]', as the self-test, the stability tool and
-// conformancetest select specs by ID).
-func askedFor(id, label string) {
-	GinkgoHelper()
-	if f := GinkgoLabelFilter(); strings.Contains(f, label) && Label(label).MatchesLabelFilter(f) {
-		return
-	}
-	suite, _ := GinkgoConfiguration()
-	text := CurrentSpecReport().FullText() // what Ginkgo matched the focus against
-	for _, f := range suite.FocusStrings {
-		if re, err := regexp.Compile(f); err == nil && re.MatchString(text) {
-			return
-		}
-	}
-	Skip(fmt.Sprintf("%s runs only when asked: --label-filter=%s, or --focus '\\[%s\\]'", id, label, id))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,10 +27,7 @@ func (s *suite) loadSpecs() {
 		})
 
 		s.it("C2", func(ctx SpecContext) {
-			// Asked for: the filter names the label and lets it through.
-			if f := GinkgoLabelFilter(); !strings.Contains(f, spec.C10KLabel) || !Label(spec.C10KLabel).MatchesLabelFilter(f) {
-				Skip("the c10k spec runs only when asked: --label-filter=" + spec.C10KLabel)
-			}
+			onlyWhenAsked("C2")
 			// In a process of its own where possible: 10,000 connections
 			// with both ends in the test process need 20,000 fds.
 			r, own := s.startOwn(ctx)

@@ -292,13 +292,20 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "L1", Category: spec.CatLifecycle, Level: spec.Should, Timeout: standard, NeedsProcess: true, Kinds: []spec.Kind{spec.NotListening, spec.SlowExit},
 			Text:    fmt.Sprintf("the server listens within %s of its start, and exits within %s of SIGTERM", dur(listenLimit), dur(exitLimit)),
 			Measure: "SIGTERM to the server's process group"},
+		{ID: "L2", Category: spec.CatLifecycle, Level: spec.Must, Timeout: lifeTime, OnlyWhenAsked: spec.LifetimeLabel, Kinds: append(closing[:len(closing):len(closing)], spec.Refused, spec.MemoryGrowth, spec.ThreadGrowth, spec.FDGrowth),
+			Text: fmt.Sprintf("a lifetime: one server process serves %s connections (past every 16-bit count), each its own payload, every echo exact and every close clean; then it still serves, and its memory does not grow by %d bytes or more per connection served, nor its threads or fds by %g or more per 1,000",
+				count(lifeConns), lifeSlope, lifeCountSlope),
+			Measure: fmt.Sprintf("%d at a time, each its number and %d random bytes, then FIN, the echo and the server's EOF (no progress for %s is a stall); TIME_WAIT stays on the client, spread over as many source addresses of 127.0.0.0/8 as keep it within half of each one's ephemeral port range "+
+				"(IPv6 has only ::1: tcp_tw_reuse, or an RST after each echo where it is off); after %s warm-up connections the server's RSS, threads and fds are sampled after each %s, with none open, and their slopes against the connections served are fitted (Theil–Sen: "+
+				"the median of the slopes between every two samples, which a garbage collection at one sample does not move); a leak of 1 KiB, or of one thread or fd per 1,000 connections, fails; the slope is judged only where the suite has the server's process",
+				lifeConc, lifeSize, dur(lifeStall), count(lifeWarm), count(lifeSegment))},
 
 		{ID: "C1", Category: spec.CatLoad, Level: spec.Must, Timeout: long, Kinds: echo,
 			Text:    fmt.Sprintf("%s concurrent connections each get their own %s payload back exact", count(loadConns), size(loadSize)),
 			Measure: "all connections open first, then every exchange at once; scaled to max-conns if declared"},
 		{ID: "C2", Category: spec.CatLoad, Level: spec.Must, Timeout: c10kTime, OnlyWhenAsked: spec.C10KLabel, Kinds: echo,
 			Text:    fmt.Sprintf("%s concurrent connections each get their own %s payload back exact", count(c10kConns), size(c10kSize)),
-			Measure: "as C1; runs only with --label-filter=c10k, in the server's own process where possible"},
+			Measure: "as C1; runs only when asked (label c10k), in the server's own process where possible"},
 		{ID: "C3", Category: spec.CatLoad, Level: spec.Must, Timeout: standard, Kinds: []spec.Kind{spec.Deviation, spec.Refused, spec.EarlyClose, spec.Stall, spec.WrongByte},
 			Text: "with max-conns=N declared, connection N+1 waits (it is not refused or reset) and is served once another closes; served at once, the declaration is false",
 			Measure: fmt.Sprintf("N connections open and served; N+1 must not be echoed within %s, and must be within %s of one closing",

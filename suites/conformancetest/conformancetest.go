@@ -24,9 +24,9 @@
 // subtest patterns (go test -run 'TestConformance/hygiene' or
 // 'TestConformance//H1$'): a spec runs when it matches all of those that
 // are given. Ginkgo's own flags work too (go test -args -ginkgo.v); the
-// c10k spec (C2) runs only with -ginkgo.label-filter=c10k, as in the suite,
-// and the 4 GiB stream (E14) with -ginkgo.label-filter=4gib or when
-// selected by its ID.
+// c10k spec (C2), the 4 GiB stream (E14) and the lifetime spec (L2) run
+// only with their label in -ginkgo.label-filter (c10k, 4gib, lifetime), as
+// in the suite, or when selected by their ID.
 //
 // Ginkgo runs one suite per process: Run may be called once per test
 // binary (one test, in one package; other packages are other binaries),
@@ -294,7 +294,7 @@ func selectors(sels []string, what string) (func(conformance.Def) bool, error) {
 				what, s, strings.Join(cs, ", "))
 		}
 	}
-	// A spec that runs only when asked (C2, E14) is selected by its ID
+	// A spec that runs only when asked (C2, E14, L2) is selected by its ID
 	// only: the focus that selects it asks for it (E14), and a category
 	// or a level does not.
 	return func(d conformance.Def) bool {

@@ -37,7 +37,7 @@ func TestSelection(t *testing.T) {
 		{"-run category", nil, "", []string{"^hygiene$"}, []string{"H1", "H2", "H3", "H4", "H5", "H6", "H7"}},
 		{"-run ID", nil, "", []string{"", "^E1p?$"}, []string{"E1", "E1p"}},
 		{"a category leaves out the specs run only when asked", []string{"load"}, "", nil, []string{"C1", "C3", "C4", "C5"}},
-		{"a spec run only when asked, by its ID", []string{"E14", "C2"}, "", nil, []string{"E14", "C2"}},
+		{"a spec run only when asked, by its ID", []string{"E14", "C2", "L2"}, "", nil, []string{"E14", "L2", "C2"}},
 		{"-run with Only", []string{"echo"}, "", []string{"", "^E1"}, []string{"E1", "E1p", "E10", "E10p", "E11", "E11p", "E12", "E13"}},
 	}
 	for _, tt := range tests {

@@ -423,7 +423,43 @@ func mdCell(s string) string {
 // of it. A catch of a left-out spec on a faulty server that does not
 // declare it is therefore not seen: incidental catches are shown only
 // among the specs that ran.
+//
+// A spec that runs only when asked (C2, E14, L2) runs where the server declares
+// it (AskFor).
 func broaden(b faulty.Bug) (skip, labelFilter string) {
+	skip, labelFilter = leaveOut(b)
+	return skip, AskFor(declaredIDs(b), labelFilter)
+}
+
+// AskFor is labelFilter (empty: every spec) that also asks for the specs
+// among ids that run only when asked (C2, E14, L2: their label named in the
+// filter, Def.OnlyWhenAsked), and lets them through.
+func AskFor(ids []string, labelFilter string) string {
+	for _, id := range ids {
+		d, ok := conformance.Lookup(id)
+		if !ok || d.OnlyWhenAsked == "" || strings.Contains(labelFilter, d.OnlyWhenAsked) {
+			continue
+		}
+		if labelFilter == "" {
+			labelFilter = "!" + d.OnlyWhenAsked // every spec; the asked one below
+		}
+		labelFilter = "(" + labelFilter + ") || " + d.OnlyWhenAsked
+	}
+	return labelFilter
+}
+
+// declaredIDs are the IDs of the specs b declares.
+func declaredIDs(b faulty.Bug) []string {
+	var ids []string
+	for _, c := range b.Declared() {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// leaveOut is broaden's skip pattern and label filter before the specs
+// run only when asked.
+func leaveOut(b faulty.Bug) (skip, labelFilter string) {
 	long := false
 	for _, c := range b.Declared() {
 		if d, ok := conformance.Lookup(c.ID); ok && d.Long {
@@ -445,25 +481,6 @@ func broaden(b faulty.Bug) (skip, labelFilter string) {
 	return `\[(` + strings.Join(ids, "|") + `)\]`, ""
 }
 
-// askFor widens label filter so that it asks, by name, for every spec b
-// declares that runs only when asked (E14, label 4gib): the default
-// selection leaves those out. (A focus on the declared specs, as
-// FaultyTargets runs them, asks for them already.)
-func askFor(b faulty.Bug, filter string) string {
-	for _, c := range b.Declared() {
-		d, ok := conformance.Lookup(c.ID)
-		if !ok || d.OnlyWhenAsked == "" {
-			continue
-		}
-		if filter == "" {
-			filter = fmt.Sprintf("%s || !%s", d.OnlyWhenAsked, d.OnlyWhenAsked)
-		} else {
-			filter = fmt.Sprintf("(%s) || %s", filter, d.OnlyWhenAsked)
-		}
-	}
-	return filter
-}
-
 // declaredFocus is a Ginkgo focus on the specs b declares (its aims and
 // catches).
 func declaredFocus(b faulty.Bug) string {
@@ -482,7 +499,7 @@ func declaredFocus(b faulty.Bug) string {
 func FaultyTargets(bin Binaries) []Target {
 	var ts []Target
 	for _, b := range faulty.Catalog() {
-		ts = append(ts, Target{Name: b.Name, Cmdline: b.Cmdline(bin.FaultyServer), Profile: b.Profile, Bug: &b, Focus: declaredFocus(b)})
+		ts = append(ts, Target{Name: b.Name, Cmdline: b.Cmdline(bin.FaultyServer), Profile: b.Profile, Bug: &b, Focus: declaredFocus(b), LabelFilter: AskFor(declaredIDs(b), "")})
 	}
 	return ts
 }
@@ -494,7 +511,6 @@ func MatrixTargets(bin Binaries) []Target {
 	var ts []Target
 	for _, b := range faulty.Catalog() {
 		skip, filter := broaden(b)
-		filter = askFor(b, filter)
 		ts = append(ts, Target{Name: b.Name, Cmdline: b.Cmdline(bin.FaultyServer), Profile: b.Profile, Bug: &b, Skip: skip, LabelFilter: filter})
 	}
 	return ts

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2"
+
 	"github.com/echospec/echospec/servers/faulty"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/spec"
@@ -56,22 +58,43 @@ func TestMatrix(t *testing.T) {
 	}
 }
 
-func TestAskFor(t *testing.T) {
-	ring, err := faulty.Lookup("ring-offset-32")
-	if err != nil {
-		t.Fatal(err)
+// TestBroaden checks that a faulty server's matrix run includes a spec
+// run only when asked (L2) that it declares, and still leaves out the
+// long-running group it does not declare, and C2.
+func TestBroaden(t *testing.T) {
+	for _, tc := range []struct {
+		decl                  string
+		long, lifetime, other bool
+	}{
+		{decl: "L2: stall", long: false, lifetime: true, other: true},
+		{decl: "H6: memory-growth", long: true, lifetime: false, other: true},
+	} {
+		bug := faulty.Bug{Name: "bug", Aims: []faulty.Catch{{ID: strings.Split(tc.decl, ":")[0], Kinds: []spec.Kind{spec.Stall}}}}
+		skip, filter := broaden(bug)
+		match := func(labels ...string) bool { return filter == "" || ginkgo.Label(labels...).MatchesLabelFilter(filter) }
+		// A spec run only when asked runs when the filter names its label
+		// and lets it through (or a focus names it: not here).
+		asked := strings.Contains(filter, spec.LifetimeLabel) && match("lifecycle", "must", spec.LifetimeLabel)
+		if got := asked; got != tc.lifetime {
+			t.Errorf("%s: filter %q (skip %q) runs L2: %v, want %v", tc.decl, filter, skip, got, tc.lifetime)
+		}
+		if got := match("hygiene", "must", spec.LongLabel); got != tc.long {
+			t.Errorf("%s: filter %q runs the long-running group: %v, want %v", tc.decl, filter, got, tc.long)
+		}
+		if got := match("echo", "must"); got != tc.other {
+			t.Errorf("%s: filter %q runs the other specs: %v, want %v", tc.decl, filter, got, tc.other)
+		}
+		if filter != "" && strings.Contains(filter, spec.C10KLabel) {
+			t.Errorf("%s: filter %q asks for C2", tc.decl, filter)
+		}
 	}
-	if got, want := askFor(ring, "!long"), "(!long) || 4gib"; got != want {
-		t.Errorf("askFor(ring-offset-32, !long) = %q, want %q", got, want)
+	if got := AskFor([]string{"E1", "L2"}, ""); got != "(!lifetime) || lifetime" {
+		t.Errorf("AskFor(E1, L2) = %q", got)
 	}
-	if got, want := askFor(ring, ""), "4gib || !4gib"; got != want {
-		t.Errorf("askFor(ring-offset-32, \"\") = %q, want %q", got, want)
+	if got := AskFor([]string{"E1"}, "!long"); got != "!long" {
+		t.Errorf("AskFor(E1) = %q, want the filter unchanged", got)
 	}
-	fds, err := faulty.Lookup("fd-set-mask")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := askFor(fds, "!long"); got != "!long" {
-		t.Errorf("askFor(fd-set-mask, !long) = %q: it declares no spec that runs only when asked", got)
+	if got, want := AskFor([]string{"E14"}, "!long"), "(!long) || 4gib"; got != want {
+		t.Errorf("AskFor(E14, !long) = %q, want %q", got, want)
 	}
 }

@@ -58,6 +58,9 @@ const (
 	// only when asked: it moves 8 GiB through the server, seconds even on
 	// a quiet host.
 	HugeStreamLabel = "4gib"
+	// LifetimeLabel marks the lifetime spec (L2, 70,000 connections to one
+	// server process), run only when asked.
+	LifetimeLabel = "lifetime"
 	// LongLabel marks the long-running group: the specs that take seconds
 	// each, run in order on one process while E13's connections idle.
 	LongLabel = "long"

@@ -29,7 +29,7 @@ var categoryText = map[spec.Category]string{
 	spec.CatPartialWrite: "fragmented reads and short writes: not a byte lost, duplicated or reordered",
 	spec.CatSlowClient:   "non-readers, byte-at-a-time senders, idle, stuck and streaming clients must not stall others; backpressure bounds memory; idle and stalled costs no CPU; latency within a budget",
 	spec.CatHygiene:      "after connections end: fds, threads and memory back to baseline; out of fds: survive, do not spin",
-	spec.CatLifecycle:    "listening in time after start, exiting in time after SIGTERM",
+	spec.CatLifecycle:    "listening in time after start, exiting in time after SIGTERM, a lifetime of 70,000 connections to one process",
 	spec.CatLoad:         "many connections at once, fd numbers past FD_SETSIZE, the max-conns wait, and a soak of a gigabyte",
 }
 
@@ -190,7 +190,7 @@ nothing unread, it is the defect's own.
 		fmt.Fprintf(&b, "- **Measured**: %s.\n", d.Measure)
 		fmt.Fprintf(&b, "- **Level** `%s`, **category** `%s`, **timeout** %v", d.Level, d.Category, d.Timeout)
 		if d.OnlyWhenAsked != "" {
-			fmt.Fprintf(&b, "; runs only when asked (`--label-filter=%s`)", d.OnlyWhenAsked)
+			fmt.Fprintf(&b, "; runs only when asked (`--label-filter=%s`, or a `--focus` naming it)", d.OnlyWhenAsked)
 		}
 		if d.Long {
 			b.WriteString("; in the long-running group (label `long`): run in order on one process while E13's connections idle")

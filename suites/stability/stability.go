@@ -145,7 +145,7 @@ func Subjects(bin selftest.Binaries, sel Selection) ([]Subject, []string, error)
 			notes = append(notes, fmt.Sprintf("engine %s left out: %v", name, err))
 			continue
 		}
-		t := selftest.Target{Name: name, Cmdline: "exec " + shellQuote(bin.EchoServer) + " -engine " + name, Profile: e.Profile()}
+		t := selftest.Target{Name: name, Cmdline: "exec " + shellQuote(bin.EchoServer) + " -engine " + name, Profile: e.Profile(), LabelFilter: selftest.AskFor(specs, "")}
 		if sel.ExpectedFailures != "" {
 			t.Env = []string{runner.EnvExpectedFailures + "=" + sel.ExpectedFailures}
 		}
@@ -170,6 +170,7 @@ func Subjects(bin selftest.Binaries, sel Selection) ([]Subject, []string, error)
 			notes = append(notes, fmt.Sprintf("%s left out: no python3", t.Name))
 			continue
 		}
+		t.LabelFilter = selftest.AskFor(specs, t.LabelFilter)
 		subjects = append(subjects, Subject{Target: t, Specs: specs, Declared: map[string][]spec.Kind{}})
 	}
 	for _, t := range selftest.FaultyTargets(bin) {
@@ -201,8 +202,9 @@ func Subjects(bin selftest.Binaries, sel Selection) ([]Subject, []string, error)
 		}
 		s.Specs = inSuiteOrder(s.Specs)
 		// The focus selects exactly the declared specs: the self-test's
-		// own narrowing (skip, label filter) is not needed.
-		t.Skip, t.LabelFilter = "", ""
+		// own narrowing (skip, label filter) is not needed, but for asking
+		// for the specs run only when asked.
+		t.Skip, t.LabelFilter = "", selftest.AskFor(s.Specs, "")
 		s.Target = t
 		subjects = append(subjects, s)
 	}
