@@ -32,7 +32,7 @@ func (s *suite) limitsSpecs() {
 			AddReportEntry("throughput", fmt.Sprintf("%d bytes each way in %v (%.0f MiB/s); the longest wait for the echo %v (a stall at %v)",
 				st.Bytes, st.Elapsed.Round(time.Millisecond), float64(st.Bytes)/mib/st.Elapsed.Seconds(),
 				st.LongestWait.Round(time.Millisecond), hugeStall))
-		})
+		}, direct.label())
 	})
 }
 
