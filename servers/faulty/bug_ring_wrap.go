@@ -21,22 +21,31 @@ func ringWrap() Bug {
 		Models:   "ring-buffer wrap-around bug (one copy where two are needed); streams shorter than the ring never show it",
 		Aims:     catches("W3: wrong-byte"),
 		Catches:  catches("E4: wrong-byte", "E4p: wrong-byte", "E5: wrong-byte", "E5p: wrong-byte"),
-	}, skeleton(hooks{serve: pipe(pipeOpts{newQueue: func() queue { return newRing(ringSize) }})}))
+	}, skeleton(hooks{serve: pipe(pipeOpts{newQueue: func() queue { return newRing(ringSize, placeNoWrap) }})}))
 }
 
-// ring is a byte ring buffer used as a pipe queue.
+// ring is a byte ring buffer used as a pipe queue, correct but for place,
+// which puts a pushed chunk into buf: where each ring server's defect is.
 type ring struct {
 	mu             sync.Mutex
 	cond           *sync.Cond
 	buf            []byte
-	r, n           int // read position, bytes held
+	r, n           int    // read position, bytes held
+	pushed         uint64 // bytes pushed in all
 	closed, failed bool
+	place          func(q *ring, b []byte)
 }
 
-func newRing(size int) *ring {
-	q := &ring{buf: make([]byte, size)}
+func newRing(size int, place func(q *ring, b []byte)) *ring {
+	q := &ring{buf: make([]byte, size), place: place}
 	q.cond = sync.NewCond(&q.mu)
 	return q
+}
+
+// placeNoWrap is ring-wrap's place.
+func placeNoWrap(q *ring, b []byte) {
+	w := (q.r + q.n) % len(q.buf)
+	copy(q.buf[w:], b) // BUG: past the end, b[len(q.buf)-w:] belongs at q.buf[0:]
 }
 
 func (q *ring) push(b []byte) bool {
@@ -48,8 +57,8 @@ func (q *ring) push(b []byte) bool {
 	if q.failed {
 		return false
 	}
-	w := (q.r + q.n) % len(q.buf)
-	copy(q.buf[w:], b) // BUG: past the end, b[len(q.buf)-w:] belongs at q.buf[0:]
+	q.place(q, b)
+	q.pushed += uint64(len(b))
 	q.n += len(b)
 	q.cond.Broadcast()
 	return true
