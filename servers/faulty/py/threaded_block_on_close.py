@@ -15,62 +15,16 @@ Each connection has a thread of its own that blocks in recv, then in
 sendall until the whole echo is out (natural backpressure). After the
 client's FIN the echo is already written, so it half-closes and closes.
 """
-import errno
-import os
-import signal
-import socket
-import socketserver
-import threading
-import time
-
-TABLE = bytes(c - 32 if 0x61 <= c <= 0x7A else c for c in range(256))
+import threaded_echo
 
 
-class Echo(socketserver.BaseRequestHandler):
-    def handle(self):
-        conn = self.request
-        try:
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    break
-                conn.sendall(data.translate(TABLE))
-            conn.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-
-class Server(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    request_queue_size = 1024
-
-    def get_request(self):
-        try:
-            return super().get_request()
-        except OSError as e:
-            # Out of fds the listening socket stays readable: back off
-            # instead of spinning (socketserver itself retries at once).
-            if e.errno in (errno.EMFILE, errno.ENFILE):
-                time.sleep(0.05)
-            raise
-    # BUG: daemon_threads = True (and block_on_close = False) are missing:
-    # on shutdown, server_close() joins every connection's thread.
-
-
-def main():
-    host = os.environ.get("ECHO_HOST", "127.0.0.1")
-    port = int(os.environ["ECHO_PORT"])
-    server = Server((host, port), Echo)
-
-    def stop(*_):
-        # shutdown() waits for serve_forever to return: not from its thread.
-        threading.Thread(target=server.shutdown).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    server.serve_forever(poll_interval=0.1)
-    server.server_close()
+class Server(threaded_echo.Server):
+    # BUG: ThreadingMixIn's defaults (daemon_threads = False, block_on_close
+    # = True) put back: on shutdown, server_close() joins every connection's
+    # thread.
+    daemon_threads = False
+    block_on_close = True
 
 
 if __name__ == "__main__":
-    main()
+    threaded_echo.serve(server_class=Server)
