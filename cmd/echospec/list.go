@@ -7,9 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/runner"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 type listCmd struct {
@@ -111,7 +111,7 @@ func (c explainCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "  none: it reports a measurement, it does not judge")
 	}
 	for _, k := range d.Kinds {
-		for _, kk := range spec.Kinds {
+		for _, kk := range spec.AllKinds {
 			if kk.Kind == k {
 				fmt.Fprintf(stdout, "  %-16s %s\n", k, kk.Meaning)
 			}

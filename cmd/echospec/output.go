@@ -10,9 +10,9 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/runner"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // printer writes what a person reads: a header, one line per spec as it

@@ -5,8 +5,10 @@ package faulty
 import (
 	"log"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(acceptErrorExits) }
 
 func acceptErrorExits() Bug {
 	return withEngine(Bug{
@@ -14,7 +16,7 @@ func acceptErrorExits() Bug {
 		Category: spec.CatHygiene,
 		Defect:   "ends its accept loop on any accept error: after one EMFILE the process lives on but never accepts again",
 		Models:   "`if err != nil { return err }` in an accept loop: a temporary error (EMFILE, ECONNABORTED) taken as the listener's end",
-		Aims:     catches("H4: refused"),
+		Aims:     catches(spec.Refused, "H4"),
 	}, skeleton(hooks{
 		acceptFailed: func(_ *server, err error) bool {
 			log.Printf("accept: %v", err)

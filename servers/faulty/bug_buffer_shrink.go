@@ -6,12 +6,14 @@ package faulty
 import (
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // smallBuffer is what the buffer-shrink server shrinks a connection's
 // read buffer to when its reads have all been small.
 const smallBuffer = 512
+
+func init() { register(bufferShrink) }
 
 func bufferShrink() Bug {
 	return withEngine(Bug{
@@ -20,7 +22,7 @@ func bufferShrink() Bug {
 		Defect: "sizes each connection's read buffer to its traffic: every 256 reads (a uint8 counter wraps), if none of them was larger than 512 bytes, it shrinks the buffer to 512 bytes, but does so after the read and before the echo, " +
 			"so the echo of that 256th read is taken from the new, empty buffer (zeros); single exchanges and bulk streams never take that path, a long conversation of small messages does",
 		Models: "adaptive receive-buffer sizing (as Netty's AdaptiveRecvByteBufAllocator) done at the wrong point: the buffer replaced while its data is still to be used",
-		Aims:   catches("E3: wrong-byte", "E3p: wrong-byte"),
+		Aims:   catches(spec.WrongByte, "E3", "E3p"),
 	}, skeleton(hooks{serve: serveAdaptive}))
 }
 

@@ -3,7 +3,7 @@ package faulty
 // FAULTY ON PURPOSE: every idle connection wakes up every 10 ms.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"errors"
 	"net"
@@ -11,13 +11,15 @@ import (
 	"time"
 )
 
+func init() { register(busyPoll) }
+
 func busyPoll() Bug {
 	return withEngine(Bug{
 		Name:     "busy-poll",
 		Category: spec.CatSlowClient,
 		Defect:   "makes its blocking reads interruptible by polling: each connection reads with a 10 ms deadline and loops on the timeout to check for shutdown, so idle connections cost CPU (undeclared busy-idle)",
 		Models:   "spinning while idle: a poll/timer loop per connection (read deadline as a shutdown check) instead of blocking",
-		Aims:     catches("S8: cpu"),
+		Aims:     catches(spec.CPU, "S8"),
 	}, skeleton(hooks{
 		read: func(s *server, c *net.TCPConn, buf []byte) (int, error) {
 			for {

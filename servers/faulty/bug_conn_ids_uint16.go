@@ -7,7 +7,7 @@ import (
 	"net"
 	"sync"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // idSlots is a table of 65,536 connection slots indexed by a uint16
@@ -69,13 +69,15 @@ func (t *idSlots) forget(c *net.TCPConn) {
 	t.mu.Unlock()
 }
 
+func init() { register(connIDsUint16) }
+
 func connIDsUint16() Bug {
 	return withEngine(Bug{
 		Name:     "conn-ids-uint16",
 		Category: spec.CatLifecycle,
 		Defect:   "gives each connection a 16-bit ID, a slot of a table of 65,536, and gives the slot back when the connection's read fails (a reset), but not after a clean close: after 65,536 cleanly closed connections in its life every new connection waits, unserved, for a slot",
 		Models:   "a fixed connection table or ID space sized by a 16-bit type (uint16 IDs, 65,536 slots) whose entries are freed on one path only: the server runs fine for hours, then stops serving for good",
-		Aims:     catches("L2: stall"),
+		Aims:     catches(spec.Stall, "L2"),
 	}, skeleton(hooks{
 		serve: func(s *server, c *net.TCPConn) {
 			if !slots.take(c, s.quit) {

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // connRecordSize is what the conn-log-leak server keeps per connection.
@@ -37,13 +37,15 @@ func logConn(c *net.TCPConn) {
 	connLog.Unlock()
 }
 
+func init() { register(connLogLeak) }
+
 func connLogLeak() Bug {
 	return withEngine(Bug{
 		Name:     "conn-log-leak",
 		Category: spec.CatHygiene,
 		Defect:   "keeps a 1 KiB record of every connection it has served (addresses and time, for a debug page) in a server-wide log meant to be a ring that only ever grows: about 1 KiB of memory per connection, for good",
 		Models:   "a small per-connection leak (a history, a stats entry, a retained buffer or a parked goroutine) that H6's 32 MiB after 2,000 connections cannot see, and that kills a real server over millions of connections",
-		Aims:     catches("L2: memory-growth"),
+		Aims:     catches(spec.MemoryGrowth, "L2"),
 	}, skeleton(hooks{
 		serve: func(s *server, c *net.TCPConn) {
 			logConn(c)

@@ -10,8 +10,10 @@ import (
 	"sync"
 
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(drainUnderLock) }
 
 func drainUnderLock() Bug {
 	return withEngine(Bug{
@@ -20,7 +22,7 @@ func drainUnderLock() Bug {
 		Defect: "serves each readable connection under one server-wide lock and, holding it, reads and echoes until a read would block (EAGAIN), " +
 			"with no budget at all and its echo written in full under the lock: a client that keeps its socket full keeps every other connection waiting",
 		Models: "an epoll loop ported to goroutines with one big lock, or edge-triggered epoll that drains a connection to EAGAIN before it looks at the next",
-		Aims:   catches("S11: timing"),
+		Aims:   catches(spec.Timing, "S11"),
 	}, skeleton(hooks{serve: serveUnderLock}))
 }
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 const (
@@ -64,6 +64,8 @@ func (t *fifoTurns) give() {
 	t.waiting = t.waiting[1:]
 }
 
+func init() { register(drainUntilEAGAIN) }
+
 func drainUntilEAGAIN() Bug {
 	return withEngine(Bug{
 		Name:     "drain-until-eagain",
@@ -72,7 +74,7 @@ func drainUntilEAGAIN() Bug {
 			"with a per-turn budget of 250 ms where 250 µs was meant: a client streaming at full speed keeps its socket full and holds the loop for 250 ms at a time, while every other connection waits its turn; " +
 			"output still blocked after 5 ms is waited for outside the loop, so a client that stops reading stalls nobody",
 		Models: "the event-loop fairness bug: \"drain until EAGAIN\" on one ready connection (edge-triggered epoll without a real read budget) starves the others behind a fast sender",
-		Aims:   catches("S11: timing"),
+		Aims:   catches(spec.Timing, "S11"),
 	}, skeleton(hooks{serve: serveDraining}))
 }
 

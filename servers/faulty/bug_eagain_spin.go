@@ -7,8 +7,10 @@ import (
 	"net"
 	"syscall"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(eagainSpin) }
 
 func eagainSpin() Bug {
 	return withEngine(Bug{
@@ -16,7 +18,7 @@ func eagainSpin() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "writes its echo with non-blocking write(2) and, when the socket's send buffer is full (EAGAIN), tries again at once instead of waiting for it to become writable: a client that stops reading makes the server spin a core for as long as it does (idle connections, blocked in read, cost nothing)",
 		Models:   "EAGAIN on write treated as \"try again\" in a loop, without poll/epoll for writability (or with a level-triggered EPOLLOUT that is never disarmed)",
-		Aims:     catches("S9: cpu"),
+		Aims:     catches(spec.CPU, "S9"),
 	}, skeleton(hooks{write: writeSpinning}))
 }
 

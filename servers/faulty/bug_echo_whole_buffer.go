@@ -5,8 +5,10 @@ package faulty
 import (
 	"github.com/echospec/echospec/servers/engine"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(echoWholeBuffer) }
 
 func echoWholeBuffer() Bug {
 	return withEngine(Bug{
@@ -14,8 +16,8 @@ func echoWholeBuffer() Bug {
 		Category: spec.CatEcho,
 		Defect:   "writes the whole 16 KiB read buffer back (buf) instead of the n bytes read (buf[:n])",
 		Models:   "write(fd, buf, sizeof buf) / conn.Write(buf) after a short read: stale or zero bytes past the data",
-		Aims:     catches("E1: extra", "E1p: extra", "E2: extra", "E2p: extra"),
-		Catches:  catches("E11: extra", "E11p: extra"),
+		Aims:     catches(spec.Extra, "E1", "E1p", "E2", "E2p"),
+		Catches:  catches(spec.Extra, "E11", "E11p"),
 	}, skeleton(hooks{
 		transform: func(buf []byte, n int) []byte {
 			engine.Upper(buf[:n])

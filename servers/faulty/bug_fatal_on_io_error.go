@@ -3,12 +3,14 @@ package faulty
 // FAULTY ON PURPOSE: any I/O error other than EOF ends the process.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"errors"
 	"log"
 	"net"
 )
+
+func init() { register(fatalOnIOError) }
 
 func fatalOnIOError() Bug {
 	return withEngine(Bug{
@@ -16,7 +18,7 @@ func fatalOnIOError() Bug {
 		Category: spec.CatReset,
 		Defect:   "checks every read and write with a helper that calls log.Fatal on any error but EOF, so the first connection reset ends the server",
 		Models:   "the process dying on ECONNRESET: a check(err) -> exit helper from example code used on the data path",
-		Aims:     catches("R2: crash", "R3: crash", "R4: crash", "R6: crash", "W4: crash"),
+		Aims:     catches(spec.Crash, "R2", "R3", "R4", "R6", "W4"),
 	}, skeleton(hooks{
 		writeFailed: func(err error) { check(err) },
 		readFailed: func(s *server, c *net.TCPConn, err error) {

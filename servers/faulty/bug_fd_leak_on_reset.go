@@ -6,8 +6,10 @@ package faulty
 import (
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(fdLeakOnReset) }
 
 func fdLeakOnReset() Bug {
 	return withEngine(Bug{
@@ -15,7 +17,7 @@ func fdLeakOnReset() Bug {
 		Category: spec.CatHygiene,
 		Defect:   "closes a connection on EOF and on write errors, but returns without closing it when a read fails (ECONNRESET): every reset connection keeps its fd",
 		Models:   "an error path that forgets close(): fds leak under resets until EMFILE",
-		Aims:     catches("H1: fd-growth"),
+		Aims:     catches(spec.FDGrowth, "H1"),
 	}, skeleton(hooks{
 		readFailed: func(*server, *net.TCPConn, error) {}, // BUG: should drop (close) the connection
 	}))

@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(fdLeakOnWriteError) }
 
 func fdLeakOnWriteError() Bug {
 	return withEngine(Bug{
@@ -17,7 +19,7 @@ func fdLeakOnWriteError() Bug {
 		Category: spec.CatHygiene,
 		Defect:   "closes a connection on EOF and on read errors, but returns without closing it when a write fails (ECONNRESET, EPIPE): a client that resets while its echo is pending leaves its fd behind (it stays in the server's table until shutdown)",
 		Models:   "an error path that forgets close(): the write-error branch of an echo loop, which only a peer that vanishes while the server writes ever takes",
-		Aims:     catches("H7: fd-growth"),
+		Aims:     catches(spec.FDGrowth, "H7"),
 	}, skeleton(hooks{
 		serve: func(s *server, c *net.TCPConn) {
 			buf := make([]byte, bufferSize)

@@ -6,8 +6,10 @@ package faulty
 import (
 	"time"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(finDrop) }
 
 func finDrop() Bug {
 	return withEngine(Bug{
@@ -15,7 +17,7 @@ func finDrop() Bug {
 		Category: spec.CatEcho,
 		Defect:   "its writer coalesces echo for 2 ms before each write, and its reader closes the connection as soon as it reads the client's FIN, so the echo still queued is lost",
 		Models:   "closing at EOF/EPOLLRDHUP without flushing the connection's output queue",
-		Aims:     catches("E8: lost", "E9: lost", "E12: lost"),
+		Aims:     catches(spec.Lost, "E8", "E9", "E12"),
 	}, skeleton(hooks{serve: pipe(pipeOpts{
 		newQueue:   boundedQueue,
 		coalesce:   2 * time.Millisecond,

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 const (
@@ -22,13 +22,15 @@ const (
 	flushAt = 64 << 10
 )
 
+func init() { register(flushTimer20ms) }
+
 func flushTimer20ms() Bug {
 	return withEngine(Bug{
 		Name:     "flush-timer-20ms",
 		Category: spec.CatSlowClient,
 		Defect:   "batches its output to save syscalls: echo is appended to a per-connection buffer that is written when 64 KiB have piled up or 20 ms after its first byte, so every small message waits 20 ms (bulk transfers are unaffected)",
 		Models:   "a timer-driven flush (write batching, a Nagle-like coalescing delay, a flush ticker) on a request/response protocol: a fixed delay added to every small message",
-		Aims:     catches("S10: timing"),
+		Aims:     catches(spec.Timing, "S10"),
 	}, skeleton(hooks{serve: serveBatched}))
 }
 

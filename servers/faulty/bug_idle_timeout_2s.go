@@ -3,11 +3,13 @@ package faulty
 // FAULTY ON PURPOSE: closes connections idle for 2 s.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"net"
 	"time"
 )
+
+func init() { register(idleTimeout2s) }
 
 func idleTimeout2s() Bug {
 	return withEngine(Bug{
@@ -15,7 +17,7 @@ func idleTimeout2s() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "closes a connection that has sent nothing for 2 s (a read deadline reset before every read)",
 		Models:   "an idle reaper / keep-alive timeout shorter than the protocol allows",
-		Aims:     catches("E11: early-close", "E11p: early-close"),
+		Aims:     catches(spec.EarlyClose, "E11", "E11p"),
 	}, skeleton(hooks{read: readWithin(2 * time.Second)}))
 }
 

@@ -5,8 +5,10 @@ package faulty
 import (
 	"time"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(idleTimeoutUnits) }
 
 func idleTimeoutUnits() Bug {
 	return withEngine(Bug{
@@ -14,7 +16,7 @@ func idleTimeoutUnits() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "its idle timeout of \"2000\" is applied in microseconds, not milliseconds: a connection whose next bytes take more than 2 ms to arrive is closed",
 		Models:   "a timeout unit mix-up (µs for ms), invisible on a fast loopback and fatal behind any latency",
-		Aims:     catches("S4: early-close"),
-		Catches:  catches("S3: early-close", "E11: early-close", "E11p: early-close"),
+		Aims:     catches(spec.EarlyClose, "S4"),
+		Catches:  catches(spec.EarlyClose, "S3", "E11", "E11p"),
 	}, skeleton(hooks{read: readWithin(2000 * time.Microsecond)})) // BUG: meant 2000 * time.Millisecond
 }

@@ -5,8 +5,10 @@ package faulty
 import (
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(noCloseOnFIN) }
 
 func noCloseOnFIN() Bug {
 	return withEngine(Bug{
@@ -14,8 +16,8 @@ func noCloseOnFIN() Bug {
 		Category: spec.CatEcho,
 		Defect:   "at the client's FIN it stops serving the connection but neither half-closes nor closes it: the client never reads EOF and the fd stays open until the server stops",
 		Models:   "EOF handled as 'peer gone, nothing to do' without close(): sockets pile up in CLOSE_WAIT",
-		Aims:     catches("E8: no-eof", "E9: no-eof", "E12: no-eof"),
-		Catches:  catches("H1: fd-growth"),
+		Aims:     catches(spec.NoEOF, "E8", "E9", "E12"),
+		Catches:  catches(spec.FDGrowth, "H1"),
 	}, skeleton(hooks{
 		eof: func(*server, *net.TCPConn) {}, // BUG: should CloseWrite and close
 	}))

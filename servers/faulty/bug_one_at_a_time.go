@@ -5,8 +5,10 @@ package faulty
 import (
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(oneAtATime) }
 
 func oneAtATime() Bug {
 	return withEngine(Bug{
@@ -14,8 +16,8 @@ func oneAtATime() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "serves each connection to its end in the accept loop itself, so one connection at a time is served and every other waits (it declares no max-conns)",
 		Models:   "an iterative server: the handler called inline instead of in a goroutine/thread of its own",
-		Aims:     catches("S3: stall", "S5: stall", "S6: stall"),
-		Catches:  catches("E7: stall", "C1: stall"),
+		Aims:     catches(spec.Stall, "S3", "S5", "S6"),
+		Catches:  catches(spec.Stall, "E7", "C1"),
 	}, skeleton(hooks{
 		dispatch: func(s *server, c *net.TCPConn) {
 			s.serve(c) // BUG: should be s.spawn(c)

@@ -3,7 +3,9 @@ package faulty
 // FAULTY ON PURPOSE: one pending-echo slot per connection, overwritten when
 // the next read lands before the writer took it.
 
-import "github.com/echospec/echospec/suites/spec"
+import "github.com/echospec/echospec/spec"
+
+func init() { register(pendingOverwrite) }
 
 func pendingOverwrite() Bug {
 	return withEngine(Bug{
@@ -11,7 +13,7 @@ func pendingOverwrite() Bug {
 		Category: spec.CatPartialWrite,
 		Defect:   "keeps one pending-echo slot per connection between its reader and its writer; a read that lands while the writer is still busy replaces the pending echo instead of queueing behind it",
 		Models:   "one pending buffer per connection overwritten on the next read (a 'latest value' mailbox / drop-oldest channel used as a byte queue)",
-		Aims:     catches("W2: wrong-byte"),
+		Aims:     catches(spec.WrongByte, "W2"),
 	}, skeleton(hooks{serve: pipe(pipeOpts{
 		newQueue: func() queue { return newChunkQueue(1, true) }, // BUG: should be a queue that waits
 	})}))

@@ -9,7 +9,7 @@ import (
 	"syscall"
 
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 const (
@@ -23,6 +23,8 @@ const (
 	bulkAfter = 512 << 10
 )
 
+func init() { register(poolLeak) }
+
 func poolLeak() Bug {
 	return withEngine(Bug{
 		Name:     "pool-leak",
@@ -30,7 +32,7 @@ func poolLeak() Bug {
 		Defect: "reads into 64 KiB buffers borrowed from a server-wide pool of 512, one per readable event; a connection that has moved 512 KiB gets a pool buffer of its own, and the read that promotes it never returns the buffer it borrowed: " +
 			"each large connection loses one buffer for good, and after about 500 of them (about 500 MiB through one process) the pool is dry and every connection stalls",
 		Models: "a pooled-buffer leak on a rare path (a buffer not released when a connection changes mode): a bug that only a long run shows, as the pool runs dry",
-		Aims:   catches("C4: stall"),
+		Aims:   catches(spec.Stall, "C4"),
 	}, skeleton(hooks{
 		start: func(s *server) {
 			pool := make(chan []byte, poolBuffers)

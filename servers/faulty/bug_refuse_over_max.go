@@ -4,12 +4,14 @@ package faulty
 // of letting it wait.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"net"
 
 	"github.com/echospec/echospec/servers/engine"
 )
+
+func init() { register(refuseOverMax) }
 
 func refuseOverMax() Bug {
 	return withEngine(Bug{
@@ -18,7 +20,7 @@ func refuseOverMax() Bug {
 		Defect:   "declares max-conns=64, and at the limit accepts and at once closes each new connection instead of letting it wait",
 		Models:   "a connection limit enforced by rejecting (close on accept) where the contract says queue",
 		Profile:  engine.Profile{MaxConns: 64, Reason: "FAULTY ON PURPOSE: a limit of 64 connections"},
-		Aims:     catches("C3: early-close"),
+		Aims:     catches(spec.EarlyClose, "C3"),
 	}, skeleton(hooks{
 		start:    withLimit(64, nil),
 		dispatch: refuseWhenFull,

@@ -6,12 +6,14 @@ package faulty
 import (
 	"sync"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // ringSize is the output ring of the ring-wrap server: "300 KB", more than
 // most exchanges of the suite, less than its long streams.
 const ringSize = 300_000
+
+func init() { register(ringWrap) }
 
 func ringWrap() Bug {
 	return withEngine(Bug{
@@ -19,8 +21,8 @@ func ringWrap() Bug {
 		Category: spec.CatPartialWrite,
 		Defect:   "queues echo in a 300 KB ring buffer per connection whose push copies only up to the ring's end when a chunk wraps, leaving stale bytes where the rest belonged",
 		Models:   "ring-buffer wrap-around bug (one copy where two are needed); streams shorter than the ring never show it",
-		Aims:     catches("W3: wrong-byte"),
-		Catches:  catches("E4: wrong-byte", "E4p: wrong-byte", "E5: wrong-byte", "E5p: wrong-byte"),
+		Aims:     catches(spec.WrongByte, "W3"),
+		Catches:  catches(spec.WrongByte, "E4", "E4p", "E5", "E5p"),
 	}, skeleton(hooks{serve: pipe(pipeOpts{newQueue: func() queue { return newRing(ringSize, placeNoWrap) }})}))
 }
 

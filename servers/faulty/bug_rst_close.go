@@ -5,8 +5,10 @@ package faulty
 import (
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(rstClose) }
 
 func rstClose() Bug {
 	return withEngine(Bug{
@@ -14,7 +16,7 @@ func rstClose() Bug {
 		Category: spec.CatEcho,
 		Defect:   "after the client's FIN it sets SO_LINGER 0 and closes, so the client gets an RST (and loses any echo still in flight) instead of a clean FIN",
 		Models:   "SO_LINGER 0 on close 'to avoid TIME_WAIT'",
-		Aims:     catches("E9: rst-close"),
+		Aims:     catches(spec.RSTClose, "E9"),
 	}, skeleton(hooks{
 		eof: func(s *server, c *net.TCPConn) {
 			c.SetLinger(0) // BUG: close now sends RST

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // sessionBuffer is the size of each of a session's two buffers.
@@ -57,13 +57,15 @@ func openSession(c *net.TCPConn) *session {
 	return ss
 }
 
+func init() { register(sessionLeak) }
+
 func sessionLeak() Bug {
 	return withEngine(Bug{
 		Name:     "session-leak",
 		Category: spec.CatHygiene,
 		Defect:   "keeps a session (two 64 KiB buffers, cleared when opened, so resident) per client address in a server-wide table and never deletes it when the connection ends: every connection served leaves 128 KiB of memory behind",
 		Models:   "per-connection state kept alive after close (a session/stats map keyed by remote address that is never pruned): memory grows with every connection ever served",
-		Aims:     catches("H6: memory-growth"),
+		Aims:     catches(spec.MemoryGrowth, "H6"),
 	}, skeleton(hooks{
 		serve: func(s *server, c *net.TCPConn) {
 			ss := openSession(c)

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // afterFault is a shared-after-fault server's state (server.state):
@@ -21,6 +21,8 @@ type afterFault struct {
 	shared  []byte
 }
 
+func init() { register(sharedAfterFault) }
+
 func sharedAfterFault() Bug {
 	return withEngine(Bug{
 		Name:     "shared-after-fault",
@@ -30,8 +32,7 @@ func sharedAfterFault() Bug {
 			"connections served at once after the fault echo each other's bytes (cross-talk); one at a time, they are right",
 		Models: "a recovery path that puts per-connection state in a global one (an error handler that falls back to a static buffer or a " +
 			"shared queue 'until things settle'): every check that runs one connection at a time after the fault passes",
-		Aims: catches("R1: wrong-byte", "R2: wrong-byte", "R3: wrong-byte", "R4: wrong-byte", "R5: wrong-byte", "R6: wrong-byte",
-			"W4: wrong-byte", "H1: wrong-byte", "H4: wrong-byte", "H7: wrong-byte"),
+		Aims: catches(spec.WrongByte, "R1", "R2", "R3", "R4", "R5", "R6", "W4", "H1", "H4", "H7"),
 	}, skeleton(hooks{
 		start: func(s *server) { s.state = &afterFault{shared: make([]byte, bufferSize)} },
 		serve: func(s *server, c *net.TCPConn) {

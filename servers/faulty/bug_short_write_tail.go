@@ -3,12 +3,14 @@ package faulty
 // FAULTY ON PURPOSE: a short non-blocking write's unsent tail is dropped.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"errors"
 	"net"
 	"syscall"
 )
+
+func init() { register(shortWriteTail) }
 
 func shortWriteTail() Bug {
 	return withEngine(Bug{
@@ -16,8 +18,8 @@ func shortWriteTail() Bug {
 		Category: spec.CatPartialWrite,
 		Defect:   "writes each echo with one non-blocking write(2) (waiting only for EAGAIN) and ignores a short count, so the unsent tail of a short write is lost",
 		Models:   "n = write(fd, buf, len) with n < len treated as done: the commonest event-loop write bug",
-		Aims:     catches("W2: wrong-byte"),
-		Catches:  catches("E12: wrong-byte"),
+		Aims:     catches(spec.WrongByte, "W2"),
+		Catches:  catches(spec.WrongByte, "E12"),
 	}, skeleton(hooks{write: writeOnce}))
 }
 

@@ -4,12 +4,14 @@ package faulty
 // never gives its slot back.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"net"
 
 	"github.com/echospec/echospec/servers/engine"
 )
+
+func init() { register(slotLeakOnEmpty) }
 
 func slotLeakOnEmpty() Bug {
 	return withEngine(Bug{
@@ -18,7 +20,7 @@ func slotLeakOnEmpty() Bug {
 		Defect:   "declares max-conns=64 and waits correctly at the limit, but a connection that closes before sending a byte returns before its slot is released: 64 empty connections and the server serves no one",
 		Models:   "an early return before the deferred release of a limiter/semaphore/pool slot",
 		Profile:  engine.Profile{MaxConns: 64, Reason: "FAULTY ON PURPOSE: a limit of 64 connections"},
-		Aims:     catches("E10: stall", "E10p: stall"),
+		Aims:     catches(spec.Stall, "E10", "E10p"),
 	}, skeleton(hooks{
 		start: withLimit(64, nil),
 		dispatch: func(s *server, c *net.TCPConn) {

@@ -6,8 +6,10 @@ package faulty
 import (
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
+
+func init() { register(sniffInAccept) }
 
 func sniffInAccept() Bug {
 	return withEngine(Bug{
@@ -15,7 +17,7 @@ func sniffInAccept() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "reads each new connection's first bytes in the accept loop (to sniff the protocol) with no deadline, so one connection that sends nothing stops the server accepting anyone",
 		Models:   "blocking handshake/protocol sniffing (TLS, PROXY header) in the accept loop instead of the connection's own goroutine",
-		Aims:     catches("S3: stall", "S5: stall"),
+		Aims:     catches(spec.Stall, "S3", "S5"),
 	}, skeleton(hooks{
 		dispatch: func(s *server, c *net.TCPConn) {
 			first := make([]byte, 64)

@@ -8,7 +8,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // statsEvery is how often, in connections, the stats-fd-leak server
@@ -43,13 +43,15 @@ func countConn() {
 	stats.files = append(stats.files, f)
 }
 
+func init() { register(statsFDLeak) }
+
 func statsFDLeak() Bug {
 	return withEngine(Bug{
 		Name:     "stats-fd-leak",
 		Category: spec.CatHygiene,
 		Defect:   "reads its own stats every 1,000 connections from a file it opens and never closes: one fd more per 1,000 connections served, for good",
 		Models:   "a rare path that leaks a descriptor (a periodic stats or log reopen, an error branch that forgets close): too slow for H1 (2,000 cycles, +2 allowed) to see, fatal after millions of connections (EMFILE)",
-		Aims:     catches("L2: fd-growth"),
+		Aims:     catches(spec.FDGrowth, "L2"),
 	}, skeleton(hooks{
 		serve: func(s *server, c *net.TCPConn) {
 			countConn()

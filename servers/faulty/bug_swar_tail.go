@@ -4,12 +4,14 @@ package faulty
 // byte short.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"encoding/binary"
 
 	"github.com/echospec/echospec/servers/engine"
 )
+
+func init() { register(swarTail) }
 
 func swarTail() Bug {
 	return withEngine(Bug{
@@ -17,7 +19,7 @@ func swarTail() Bug {
 		Category: spec.CatPartialWrite,
 		Defect:   "uppercases 8 bytes at a time and its tail loop stops one byte short: in a read of 9+ bytes whose length is not a multiple of 8, a final a..z stays lowercase",
 		Models:   "an optimised (SWAR/SIMD) transform whose remainder loop has an off-by-one; full 16 KiB reads never reach it, fragmented reads do",
-		Aims:     catches("W1: wrong-byte"),
+		Aims:     catches(spec.WrongByte, "W1"),
 	}, skeleton(hooks{
 		transform: func(buf []byte, n int) []byte {
 			swarUpper(buf[:n])

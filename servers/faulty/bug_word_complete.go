@@ -9,12 +9,14 @@ import (
 	"os"
 	"time"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // wordWait is how long the word-complete server waits for the missing
 // bytes of a read's last word.
 const wordWait = time.Millisecond
+
+func init() { register(wordComplete) }
 
 func wordComplete() Bug {
 	return withEngine(Bug{
@@ -24,7 +26,7 @@ func wordComplete() Bug {
 			"but reads it to the start of that word, overwriting the 1..7 bytes it had: when more input follows at once (odd-sized pieces streamed in), those bytes are lost from the echo; " +
 			"a message followed by silence (ping-pong, single exchanges) and full 16 KiB reads never take that path",
 		Models: "a reassembly/word-alignment read with the wrong offset: buf[whole:] where buf[n:] was meant, on a path only odd-sized pipelined reads reach",
-		Aims:   catches("E6: wrong-byte", "E6p: wrong-byte"),
+		Aims:   catches(spec.WrongByte, "E6", "E6p"),
 	}, skeleton(hooks{serve: serveWords}))
 }
 

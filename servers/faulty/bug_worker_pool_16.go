@@ -6,11 +6,13 @@ package faulty
 import (
 	"net"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // poolWorkers is the worker-pool server's number of workers.
 const poolWorkers = 16
+
+func init() { register(workerPool16) }
 
 func workerPool16() Bug {
 	return withEngine(Bug{
@@ -18,8 +20,8 @@ func workerPool16() Bug {
 		Category: spec.CatSlowClient,
 		Defect:   "serves connections with 16 worker goroutines that each keep a connection until it closes and declares no max-conns: the 17th concurrent connection waits until one of the first 16 closes",
 		Models:   "a fixed thread pool with blocking I/O per connection, sized for requests rather than connections",
-		Aims:     catches("S2: stall"),
-		Catches:  catches("E7: stall", "E7p: stall", "C1: stall"),
+		Aims:     catches(spec.Stall, "S2"),
+		Catches:  catches(spec.Stall, "E7", "E7p", "C1"),
 	}, skeleton(hooks{
 		start: func(s *server) {
 			work := make(chan *net.TCPConn)

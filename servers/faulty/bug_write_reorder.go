@@ -4,7 +4,7 @@ package faulty
 // own, with nothing to keep them in order.
 
 import (
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 
 	"errors"
 	"io"
@@ -16,13 +16,15 @@ import (
 	"github.com/echospec/echospec/servers/engine"
 )
 
+func init() { register(writeReorder) }
+
 func writeReorder() Bug {
 	return withEngine(Bug{
 		Name:     "write-reorder",
 		Category: spec.CatEcho,
 		Defect:   "hands each read's echo to its own writer goroutine (up to 4 in flight) without sequencing them, so pipelined chunks come back out of order",
 		Models:   "offloading writes to goroutines/worker threads per message with no per-connection ordering",
-		Aims:     catches("E4: wrong-byte", "E4p: wrong-byte", "E5: wrong-byte", "E5p: wrong-byte"),
+		Aims:     catches(spec.WrongByte, "E4", "E4p", "E5", "E5p"),
 	}, skeleton(hooks{serve: serveReordering}))
 }
 

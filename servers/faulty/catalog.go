@@ -3,6 +3,7 @@ package faulty
 // FAULTY ON PURPOSE: this file lists servers that are broken on purpose.
 
 import (
+	"cmp"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // Bug is one faulty server of the catalog.
@@ -50,48 +51,33 @@ type Bug struct {
 	Script string
 }
 
-// Catch is a spec that must fail on a faulty server, and the kind of
-// failure it must fail with. Several kinds ("E12: lost|stall") are for a
-// defect that reaches the client one way or another for a reason that can
-// be named; a kind that flips by timing alone is a defect of the catalog
-// (or of the vocabulary) to fix, not a "|" to add: whether an early close
-// is a FIN or an RST, for one, is a race, which is why both are
-// early-close.
+// Catch is a spec that must fail on a faulty server, and the kinds of
+// failure it may fail with. Several kinds (lost|stall) are for a defect
+// that reaches the client one way or another for a reason that can be
+// named; a kind that flips by timing alone is a defect of the catalog (or
+// of the vocabulary) to fix, not a kind to add: whether an early close is a
+// FIN or an RST, for one, is a race, which is why both are early-close.
 type Catch struct {
 	ID    string
-	Kinds []spec.Kind
+	Kinds spec.Kinds
 }
 
-// Allows reports whether a failure of kind k is the declared one.
-func (c Catch) Allows(k spec.Kind) bool { return slices.Contains(c.Kinds, k) }
+func (c Catch) String() string { return c.ID + ": " + c.Kinds.String() }
 
-// KindsString is the declared kinds as written: "lost|stall".
-func (c Catch) KindsString() string {
-	var ks []string
-	for _, k := range c.Kinds {
-		ks = append(ks, string(k))
-	}
-	return strings.Join(ks, "|")
+// catches declares that each of the specs ids must fail with kind k:
+// catches(spec.Lost, "E8", "E9", "E12"). The kinds are typed, and
+// TestDeclarations checks every ID and kind against the spec catalog.
+func catches(k spec.Kind, ids ...string) []Catch {
+	return catchesEither(spec.KindsOf(k), ids...)
 }
 
-func (c Catch) String() string { return c.ID + ": " + c.KindsString() }
-
-// catches parses declarations "ID: kind" or "ID: kind|kind" (e.g.
-// "E12: lost"), each kind by spec.ParseKinds (so a retired name reads as
-// its kind, and a kind named twice counts once). A malformed one panics:
-// the catalog is code, and its test builds it.
-func catches(decls ...string) []Catch {
-	var out []Catch
-	for _, d := range decls {
-		id, ks, ok := strings.Cut(d, ":")
-		if !ok {
-			panic(fmt.Sprintf("faulty catalog: %q: want \"ID: kind\"", d))
-		}
-		kinds, err := spec.ParseKinds(ks)
-		if err != nil {
-			panic(fmt.Sprintf("faulty catalog: %q: %v", d, err))
-		}
-		out = append(out, Catch{ID: strings.TrimSpace(id), Kinds: kinds})
+// catchesEither declares that each of the specs ids must fail with one of
+// kinds ks, for a defect that reaches the client one way or another for a
+// reason that can be named (see Catch).
+func catchesEither(ks spec.Kinds, ids ...string) []Catch {
+	out := make([]Catch, len(ids))
+	for i, id := range ids {
+		out[i] = Catch{ID: id, Kinds: ks}
 	}
 	return out
 }
@@ -153,69 +139,29 @@ func withEngine(b Bug, e func(b Bug) engine.Engine) Bug {
 	return b
 }
 
-// Catalog returns every faulty server, by category in the suite's order.
-// It is the one place that knows them all; servers/all never does.
+// registered are the constructors of the faulty servers: each file of the
+// catalog registers its own in an init (register), as toxiproxy's toxics
+// do, so that adding a server is adding its file.
+var registered []func() Bug
+
+// register adds faulty servers to the catalog; call it from an init.
+func register(bugs ...func() Bug) { registered = append(registered, bugs...) }
+
+// Catalog returns every faulty server, by category in the suite's order
+// and by name within one. It is the one place that knows them all;
+// servers/all never does.
 func Catalog() []Bug {
-	return []Bug{
-		// echo: the protocol itself
-		echoWholeBuffer(),
-		lowercaseZ(),
-		writeReorder(),
-		sharedBuffer(),
-		finDrop(),
-		rstClose(),
-		noCloseOnFIN(),
-		slotLeakOnEmpty(),
-		idleTimeout10s(),
-		bufferShrink(),
-		wordComplete(),
-		ringOffset32(),
-		// reset
-		panicOnWriteError(),
-		fatalOnIOError(),
-		sigpipe(),
-		sharedAfterFault(),
-		// partial-write
-		swarTail(),
-		pendingOverwrite(),
-		ringWrap(),
-		shortWriteTail(),
-		// slow-client
-		globalWriteLock(),
-		workerPool16(),
-		oneAtATime(),
-		sniffInAccept(),
-		idleTimeoutUnits(),
-		idleTimeout2s(),
-		unboundedQueue(),
-		noDrain(),
-		busyPoll(),
-		eagainSpin(),
-		flushTimer20ms(),
-		drainUntilEAGAIN(),
-		drainUnderLock(),
-		// hygiene
-		fdLeakOnReset(),
-		threadLeak(),
-		timerLeak(),
-		acceptErrorExits(),
-		acceptSpin(),
-		sessionLeak(),
-		connLogLeak(),
-		statsFDLeak(),
-		fdLeakOnWriteError(),
-		// lifecycle
-		drainForever(),
-		threadedBlockOnClose(),
-		ignoresSIGTERM(),
-		connIDsUint16(),
-		// load
-		connTable512(),
-		refuseOverMax(),
-		maxConnsOffByOne(),
-		poolLeak(),
-		fdSetMask(),
+	bugs := make([]Bug, len(registered))
+	for i, b := range registered {
+		bugs[i] = b()
 	}
+	slices.SortStableFunc(bugs, func(a, b Bug) int {
+		if c := cmp.Compare(spec.CategoryOrder(a.Category), spec.CategoryOrder(b.Category)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return bugs
 }
 
 // Lookup returns the faulty server called name, or an error listing the

@@ -15,7 +15,7 @@ import (
 
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 var specID = regexp.MustCompile(`^[A-Z][0-9]+p?$`)
@@ -165,39 +165,47 @@ func TestSWARUpper(t *testing.T) {
 	}
 }
 
-// TestCatchKinds checks declarations with several kinds, and the retired
-// names: read as the kind that replaced them, counted once.
+// TestCatchKinds checks declarations of one kind and of several, and how
+// they print in the self-test's report.
 func TestCatchKinds(t *testing.T) {
-	c := catches("E12: lost|stall")[0]
-	if c.ID != "E12" || !c.Allows(spec.Lost) || !c.Allows(spec.Stall) || c.Allows(spec.EarlyClose) || c.String() != "E12: lost|stall" {
-		t.Errorf("catches(E12: lost|stall) = %+v (%s)", c, c)
+	cs := catches(spec.Lost, "E8", "E12")
+	if len(cs) != 2 || cs[0].ID != "E8" || cs[1].ID != "E12" || !cs[1].Kinds.Contains(spec.Lost) || cs[1].Kinds.Contains(spec.Stall) || cs[1].String() != "E12: lost" {
+		t.Errorf("catches(lost, E8, E12) = %+v", cs)
 	}
-	c = catches("S4: early-eof|reset")[0]
-	if !c.Allows(spec.EarlyClose) || c.Allows(spec.Lost) || c.String() != "S4: early-close" {
-		t.Errorf("catches(S4: early-eof|reset) = %+v (%s), want S4: early-close", c, c)
+	c := catchesEither(spec.KindsOf(spec.Lost, spec.Stall), "E12")[0]
+	if c.ID != "E12" || !c.Kinds.Contains(spec.Lost) || !c.Kinds.Contains(spec.Stall) || c.Kinds.Contains(spec.EarlyClose) || c.String() != "E12: lost|stall" {
+		t.Errorf("catchesEither(lost|stall, E12) = %+v (%s)", c, c)
 	}
 }
 
-// TestCatalogUsesCurrentKinds: the catalog's own declarations name kinds by
-// their current names, never by a retired one (early-eof, reset), which
-// only outside files may still use.
-func TestCatalogUsesCurrentKinds(t *testing.T) {
-	decl := regexp.MustCompile(`"([A-Z][0-9]+p?): *([a-z|-]+)"`)
-	files, _ := filepath.Glob("*.go")
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(f)
+// TestRegistered: every constructor of the catalog is registered once (a
+// server whose file forgot its init would be missing from Catalog).
+func TestRegistered(t *testing.T) {
+	if len(Catalog()) != len(registered) {
+		t.Fatalf("Catalog has %d servers, %d registered", len(Catalog()), len(registered))
+	}
+	src, err := filepath.Glob("bug_*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inits := 0
+	for _, f := range append(src, "python.go") {
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
-			for _, k := range strings.Split(m[2], "|") {
-				if _, retired := spec.KindAliases[k]; retired {
-					t.Errorf("%s: %s declares %s, a retired name: write %s", f, m[1], k, spec.KindAliases[k])
-				}
+		if !bytes.Contains(b, []byte("func init() { register(")) {
+			t.Errorf("%s registers no faulty server", f)
+		}
+		inits += bytes.Count(b, []byte("\nfunc init() { register("))
+		// each constructor of the file's is registered by its init
+		for _, m := range regexp.MustCompile(`(?m)^func ([a-z]\w*)\(\) Bug`).FindAllSubmatch(b, -1) {
+			if !regexp.MustCompile(`func init\(\) \{ register\([^)]*\b` + string(m[1]) + `\b`).Match(b) {
+				t.Errorf("%s: %s is not registered", f, m[1])
 			}
 		}
+	}
+	if inits != len(src)+1 {
+		t.Errorf("%d inits register servers in %d files", inits, len(src)+1)
 	}
 }

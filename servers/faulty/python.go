@@ -2,7 +2,9 @@ package faulty
 
 // FAULTY ON PURPOSE: the Python faulty servers, run as outside targets.
 
-import "github.com/echospec/echospec/suites/spec"
+import "github.com/echospec/echospec/spec"
+
+func init() { register(lowercaseZ, noDrain, threadedBlockOnClose, ignoresSIGTERM, timerLeak, sigpipe) }
 
 func lowercaseZ() Bug {
 	return Bug{
@@ -11,8 +13,8 @@ func lowercaseZ() Bug {
 		Script:   "servers/faulty/py/lowercase_z.py",
 		Defect:   "its translation table stops at 0x79, so `z` comes back lowercase",
 		Models:   "an off-by-one in a byte-range check or table (<= 'y' for <= 'z')",
-		Aims:     catches("E2: wrong-byte", "E2p: wrong-byte"),
-		Catches:  catches("E4: wrong-byte", "E5: wrong-byte"),
+		Aims:     catches(spec.WrongByte, "E2", "E2p"),
+		Catches:  catches(spec.WrongByte, "E4", "E5"),
 	}
 }
 
@@ -23,7 +25,7 @@ func noDrain() Bug {
 		Script:   "servers/faulty/py/no_drain.py",
 		Defect:   "asyncio server that never awaits writer.drain(): echo for a client that does not read is buffered without bound",
 		Models:   "output queued without bound for a slow reader (asyncio write() without drain())",
-		Aims:     catches("S7: memory-growth"),
+		Aims:     catches(spec.MemoryGrowth, "S7"),
 	}
 }
 
@@ -34,7 +36,7 @@ func threadedBlockOnClose() Bug {
 		Script:   "servers/faulty/py/threaded_block_on_close.py",
 		Defect:   "socketserver.ThreadingTCPServer left with non-daemon handler threads (block_on_close): on SIGTERM it waits for every idle client to leave",
 		Models:   "shutdown that joins connection threads without a deadline (Python's ThreadingMixIn defaults)",
-		Aims:     catches("L1: slow-exit"),
+		Aims:     catches(spec.SlowExit, "L1"),
 	}
 }
 
@@ -45,7 +47,7 @@ func ignoresSIGTERM() Bug {
 		Script:   "servers/faulty/py/ignores_sigterm.py",
 		Defect:   "ignores SIGTERM (SIG_IGN): it serves well, and only SIGKILL ends it",
 		Models:   "a server started under a wrapper that leaves SIGTERM ignored, or a handler that swallows it: every orderly stop (systemd, Kubernetes) waits out its grace period and kills",
-		Aims:     catches("L1: slow-exit"),
+		Aims:     catches(spec.SlowExit, "L1"),
 	}
 }
 
@@ -56,7 +58,7 @@ func timerLeak() Bug {
 		Script:   "servers/faulty/py/timer_leak.py",
 		Defect:   "arms a threading.Timer idle watchdog per connection and never cancels it: each finished connection leaves a thread for an hour",
 		Models:   "thread leak: per-connection timer/watchdog threads never cancelled or joined",
-		Aims:     catches("H2: thread-growth"),
+		Aims:     catches(spec.ThreadGrowth, "H2"),
 	}
 }
 
@@ -67,6 +69,6 @@ func sigpipe() Bug {
 		Script:   "servers/faulty/py/sigpipe.py",
 		Defect:   "restores SIGPIPE's default action and writes with plain send(2): the first write that meets EPIPE kills the process",
 		Models:   "the process dying on EPIPE: SIGPIPE not ignored (no MSG_NOSIGNAL / SO_NOSIGPIPE / SIG_IGN)",
-		Aims:     catches("R5: crash"),
+		Aims:     catches(spec.Crash, "R5"),
 	}
 }

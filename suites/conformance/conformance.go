@@ -8,7 +8,7 @@
 //
 // Every spec has a stable ID in brackets at the start of its text, a
 // category label and a level label (must or should), and fails with a
-// failure kind (suites/spec) and the numbers: first wrong byte offset,
+// failure kind (package spec) and the numbers: first wrong byte offset,
 // bytes lost, time waited. Catalog lists every spec's definition; the
 // files echo.go … load.go hold the specs, category by category, and
 // long.go the long-running group whose waits overlap; bounds.go names
@@ -18,13 +18,14 @@ package conformance
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/target"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // Option adjusts Specs.
@@ -42,23 +43,14 @@ type options struct {
 // comes out one way or another by timing declares each), and the finding
 // that explains it.
 type Expected struct {
-	Kinds []spec.Kind
+	Kinds spec.Kinds
 	Why   string
-}
-
-// KindsString is the declared kinds as an expected-failures file writes
-// them: "lost|reset".
-func (x Expected) KindsString() string {
-	var ks []string
-	for _, k := range x.Kinds {
-		ks = append(ks, string(k))
-	}
-	return strings.Join(ks, "|")
 }
 
 // WithExpectedFailures declares known failures of this target: spec ID →
 // the kind it fails with and the finding that explains it. Such a spec is
-// labelled xfail; its failure of that kind is reported as an expected
+// labelled xfail (for selection; the declaration itself stays in the
+// suite's options, and fail reads it from there); its failure of that kind is reported as an expected
 // failure and does not fail the run. A failure of another kind fails as
 // usual, and a pass is reported (and fails the run WithStrict), so the
 // declaration can be retired.
@@ -153,7 +145,9 @@ func (s *suite) decorators(id string) []any {
 		args = append(args, Label(d.OnlyWhenAsked))
 	}
 	if x, ok := s.opts.xfail[id]; ok {
-		args = append(args, Label(spec.XFailLabel, xfailKindPrefix+strings.ReplaceAll(x.KindsString(), "|", "+")))
+		// The kinds label is for selection and display only: fail reads the
+		// declaration from the running spec's state (expecting), never a label.
+		args = append(args, Label(spec.XFailLabel, xfailKindPrefix+strings.ReplaceAll(x.Kinds.String(), "|", "+")))
 	}
 	return args
 }
@@ -177,17 +171,46 @@ func (s *suite) declared(ctx SpecContext, id string) SpecContext {
 	if !ok {
 		return ctx
 	}
-	AddReportEntry(spec.ExpectedEntry, fmt.Sprintf("%s: %s", x.KindsString(), x.Why))
+	setDeclared(&x)
+	AddReportEntry(spec.ExpectedEntry, fmt.Sprintf("%s: %s", x.Kinds, x.Why))
 	DeferCleanup(func() {
+		defer setDeclared(nil)
 		r := CurrentSpecReport()
 		if r.Failed() || r.State == types.SpecStateSkipped {
 			return
 		}
-		msg := fmt.Sprintf("declared as an expected failure (%s: %s), but it passed: retire the declaration", x.KindsString(), x.Why)
+		msg := fmt.Sprintf("declared as an expected failure (%s: %s), but it passed: retire the declaration", x.Kinds, x.Why)
 		AddReportEntry(spec.UnexpectedPassEntry, msg)
 		if s.opts.strict {
 			Fail("[strict] " + msg)
 		}
 	})
 	return ctx
+}
+
+// expecting is the running spec's declared expected failure, or nil: set
+// by declared at the spec's start and cleared by its last cleanup, read by
+// fail (declaredFailure). A Ginkgo process runs one spec at a time.
+var expecting struct {
+	sync.Mutex
+	x *Expected
+}
+
+// setDeclared makes x (nil: none) the running spec's declared expected
+// failure.
+func setDeclared(x *Expected) {
+	expecting.Lock()
+	defer expecting.Unlock()
+	expecting.x = x
+}
+
+// declaredFailure is the running spec's declared expected failure, if it
+// has one.
+func declaredFailure() (Expected, bool) {
+	expecting.Lock()
+	defer expecting.Unlock()
+	if expecting.x == nil {
+		return Expected{}, false
+	}
+	return *expecting.x, true
 }

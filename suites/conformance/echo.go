@@ -9,7 +9,7 @@ import (
 
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/verify"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // echoSpecs is the echo category: the protocol itself, on a well-behaved

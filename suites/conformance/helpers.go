@@ -30,7 +30,7 @@ import (
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // suite is what every spec of one target shares: the target and options.
@@ -562,8 +562,6 @@ func fail(kind spec.Kind, msg string) {
 // through code that is not the spec's, such as Gomega's Eventually.
 func failAt(kind spec.Kind, msg string, skip int) {
 	GinkgoHelper()
-	labels := CurrentSpecReport().Labels()
-	declared := slices.Contains(labels, spec.XFailLabel)
 	if r := currentRun(); r != nil && kind != spec.Crash {
 		// A crash is the root cause: the reset or early close the spec
 		// saw first is its symptom. A dying server is always given its
@@ -577,40 +575,19 @@ func failAt(kind spec.Kind, msg string, skip int) {
 		}
 	}
 	AddReportEntry(spec.KindEntry, string(kind), Offset(skip+1))
-	if declared {
-		declared := xfailKinds(labels)
-		if slices.Contains(declared, kind) {
+	if x, declared := declaredFailure(); declared {
+		if x.Kinds.Contains(kind) {
 			AddReportEntry(spec.ExpectedFailureEntry, kind.Tag()+msg, Offset(skip+1))
 			Skip("expected failure (declared): "+kind.Tag()+msg, skip+1)
 		}
-		msg += fmt.Sprintf(" (declared as an expected failure of kind %s; this one is %s)", joinKinds(declared), kind)
+		msg += fmt.Sprintf(" (declared as an expected failure of kind %s; this one is %s)", x.Kinds, kind)
 	}
 	Fail(kind.Tag()+msg, skip+1)
 }
 
 // xfailKindPrefix labels a spec with the kinds of its expected failure,
-// joined by "+" (a label cannot hold "|").
+// joined by "+" (a label cannot hold "|"): for selection and display only.
 const xfailKindPrefix = "xfail-kind:"
-
-func xfailKinds(labels []string) []spec.Kind {
-	var ks []spec.Kind
-	for _, l := range labels {
-		if v, ok := strings.CutPrefix(l, xfailKindPrefix); ok {
-			for _, k := range strings.Split(v, "+") {
-				ks = append(ks, spec.Kind(k))
-			}
-		}
-	}
-	return ks
-}
-
-func joinKinds(ks []spec.Kind) string {
-	var s []string
-	for _, k := range ks {
-		s = append(s, string(k))
-	}
-	return strings.Join(s, "|")
-}
 
 // expect is a Gomega whose failures go through fail with kind k, for
 // Eventually with ctx: one that ends because ctx did (the spec's budget

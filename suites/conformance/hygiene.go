@@ -14,7 +14,7 @@ import (
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // hygieneSpecs is the hygiene category: what the server's process holds

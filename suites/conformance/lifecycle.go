@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/echospec/echospec/fixtures/target"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // lifecycleSpecs is the lifecycle category: the server's process starts

@@ -19,7 +19,7 @@ import (
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/servers/engine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // lifetimeSpecs is L2: one server process's lifetime of lifeConns

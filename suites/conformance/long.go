@@ -11,7 +11,7 @@ import (
 
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // longSpecs is the long-running group: the specs of every category that

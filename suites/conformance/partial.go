@@ -13,7 +13,7 @@ import (
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/verify"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // partialSpecs is the partial-write category: data that arrives in

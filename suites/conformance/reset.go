@@ -11,7 +11,7 @@ import (
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/verify"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // resetSpecs is the reset category: peers that vanish with an RST or a

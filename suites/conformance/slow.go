@@ -19,7 +19,7 @@ import (
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/servers/goroutine"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // slowSpecs is the slow-client category: clients that do not read, send a

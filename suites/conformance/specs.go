@@ -10,7 +10,7 @@ import (
 
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // Def is one spec's definition: its ID, labels and timeout, the
@@ -30,7 +30,7 @@ type Def struct {
 	// Kinds are the failure kinds the spec raises when the server is at
 	// fault, besides crash (which any spec may raise) and stall (a spec whose
 	// time runs out, budget).
-	Kinds []spec.Kind
+	Kinds spec.Kinds
 	// Proxied: the spec also runs through toxiproxy with no toxic, as
 	// ID+"p".
 	Proxied bool
@@ -68,13 +68,7 @@ func withAfterFault(defs []Def) []Def {
 			"read only after %s through a %s receive buffer with %d-byte segments, so that its writes block with echo unsent while the others are read; "+
 			"every echo exact within %s in all (a failure there says \"after the fault\")",
 			afterFaultConns, size(afterFaultSize), dur(afterFaultDelay), size(afterFaultRcvBuf), afterFaultMSS, dur(afterFaultLimit))
-		kinds := slices.Clone(d.Kinds)
-		for _, k := range afterFaultKinds {
-			if !slices.Contains(kinds, k) {
-				kinds = append(kinds, k)
-			}
-		}
-		defs[i].Kinds = kinds
+		defs[i].Kinds = spec.KindsOf(append(slices.Clone(d.Kinds), afterFaultKinds...)...)
 	}
 	return defs
 }

@@ -52,8 +52,8 @@ import (
 
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // EnvFocus selects specs from the environment: spec IDs, categories or

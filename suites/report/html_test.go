@@ -11,8 +11,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"golang.org/x/net/html"
 
+	vocab "github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
-	vocab "github.com/echospec/echospec/suites/spec"
 )
 
 // htmlSpec makes one It spec report for target tg.

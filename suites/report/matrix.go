@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/fixtures/payload"
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 )

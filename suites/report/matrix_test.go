@@ -10,8 +10,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	vocab "github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
-	vocab "github.com/echospec/echospec/suites/spec"
 )
 
 func TestSpecID(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	vocab "github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
-	vocab "github.com/echospec/echospec/suites/spec"
 )
 
 // shard is the report of one run: a SynchronizedBeforeSuite carrying the

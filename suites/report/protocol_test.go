@@ -6,8 +6,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	vocab "github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
-	vocab "github.com/echospec/echospec/suites/spec"
 )
 
 // TestProtocol: a target judged by a protocol other than upper-echo is

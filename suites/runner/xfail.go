@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // builtinExpected is the expected-failures file of the built-in engines:
@@ -29,7 +29,7 @@ func BuiltinExpectedFailures() (ExpectedFailures, error) {
 
 // ParseExpectedFailures reads an expected-failures file: one declaration a
 // line, "TARGET SPEC-ID KIND reason…" (KIND a failure kind of
-// suites/spec, or several joined by "|" for a failure whose kind depends
+// package spec, or several joined by "|" for a failure whose kind depends
 // on something its reason names; a retired name, early-eof or reset, is
 // read as the kind that replaced it, early-close); blank lines and lines
 // starting with # are ignored. It checks the syntax, the kind and the spec

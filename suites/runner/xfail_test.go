@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/runner"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // TestParseExpectedFailuresKinds: kinds joined by |, and the retired names

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/servers/faulty"
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/report"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // Marks of the detection matrix. A cell shows the mark and, where the
@@ -67,9 +67,9 @@ func Mark(r Run, id string) string {
 	switch {
 	case known && !failed:
 		return MarkKnownMiss
-	case declared && failed && decl.Allows(c.Kind) && bug.Aimed(id):
+	case declared && failed && decl.Kinds.Contains(c.Kind) && bug.Aimed(id):
 		return withKind(MarkAimed)
-	case declared && failed && decl.Allows(c.Kind):
+	case declared && failed && decl.Kinds.Contains(c.Kind):
 		return withKind(MarkCaught)
 	case declared && failed:
 		return withKind(MarkWrongKind)
@@ -85,7 +85,7 @@ func Mark(r Run, id string) string {
 // declared kind.
 func rightReason(r Run, c faulty.Catch) bool {
 	cell := r.Cells[c.ID]
-	return cell.Outcome == report.Fail && c.Allows(cell.Kind)
+	return cell.Outcome == report.Fail && c.Kinds.Contains(cell.Kind)
 }
 
 // Missed returns the declarations of a faulty run that did not fail with
@@ -360,7 +360,7 @@ func (d Detection) Markdown() string {
 		}
 		for _, c := range missedCatches(r) {
 			cell := r.Cells[c.ID]
-			misses = append(misses, fmt.Sprintf("- **%s** escaped **%s** (declared %s; %s): %s", r.Target.Name, c.ID, c.KindsString(), outcomeOf(cell), mdCell(cell.Message)))
+			misses = append(misses, fmt.Sprintf("- **%s** escaped **%s** (declared %s; %s): %s", r.Target.Name, c.ID, c.Kinds, outcomeOf(cell), mdCell(cell.Message)))
 		}
 	}
 	if len(misses) > 0 {

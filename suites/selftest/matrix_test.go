@@ -7,8 +7,8 @@ import (
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/echospec/echospec/servers/faulty"
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // TestMatrix checks the bookkeeping of the detection matrix on made-up

@@ -1,7 +1,7 @@
 // Package specdoc writes the specification users read — SPEC.md at the
 // repository's root, and the spec tables of its README — from the code
 // itself: the registered specs and their named bounds
-// (conformance.Catalog), the vocabulary (suites/spec) and the runner's
+// (conformance.Catalog), the vocabulary (package spec) and the runner's
 // settings (runner.Variables). Its test fails when either file is stale;
 // `make docs` rewrites them.
 package specdoc
@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/runner"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // Markers delimit the generated part of the README.
@@ -160,7 +160,7 @@ start of the failure message (` + "`[stall] ...`" + `), as the report entry
 | kind | meaning |
 | --- | --- |
 `)
-	for _, k := range spec.Kinds {
+	for _, k := range spec.AllKinds {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", k.Kind, k.Meaning)
 	}
 	b.WriteString(`

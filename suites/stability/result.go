@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/echospec/echospec/suites/spec"
+	"github.com/echospec/echospec/spec"
 )
 
 // Header is what a result says about how it was made.
@@ -88,7 +88,7 @@ func (r Result) Markdown() string {
 	for _, c := range r.sorted() {
 		declared, caught := "", ""
 		if len(c.Declared) > 0 {
-			declared = joinKinds(c.Declared)
+			declared = spec.Kinds(c.Declared).String()
 			if c.Aimed {
 				declared = "◎ " + declared
 			}
@@ -195,14 +195,6 @@ func boundsCell(bs []BoundStats) string {
 		out = append(out, mdCell(line+")"))
 	}
 	return strings.Join(out, "; ")
-}
-
-func joinKinds(ks []spec.Kind) string {
-	var s []string
-	for _, k := range ks {
-		s = append(s, string(k))
-	}
-	return strings.Join(s, "|")
 }
 
 func durationStats(ds []time.Duration) (lo, mid, hi time.Duration) {

@@ -26,11 +26,11 @@ import (
 
 	"github.com/echospec/echospec/servers/all"
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/runner"
 	"github.com/echospec/echospec/suites/selftest"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // boundKinds are the failure kinds that judge a measure against a limit:

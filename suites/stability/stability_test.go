@@ -14,10 +14,10 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/echospec/echospec/servers/faulty"
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/selftest"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // boundEntry is a report entry as the suite writes a bound

@@ -10,9 +10,9 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/selftest"
-	"github.com/echospec/echospec/suites/spec"
 )
 
 // Cell is one spec × target over every run of the sweep.

@@ -9,7 +9,7 @@ import (
 // TestParseKind: every kind parses as itself, the retired names as the
 // kind that replaced them, and anything else is an error that lists both.
 func TestParseKind(t *testing.T) {
-	for _, k := range Kinds {
+	for _, k := range AllKinds {
 		if got, err := ParseKind(" " + string(k.Kind) + " "); err != nil || got != k.Kind {
 			t.Errorf("ParseKind(%q) = %q, %v", k.Kind, got, err)
 		}
@@ -34,21 +34,22 @@ func TestParseKind(t *testing.T) {
 	}
 }
 
-// TestParseKinds: kinds joined by |, an alias and its kind counted once.
+// TestParseKinds: kinds joined by |, an alias and its kind counted once,
+// and printed back as the set's kinds joined by |.
 func TestParseKinds(t *testing.T) {
 	for _, tt := range []struct {
-		in   string
-		want []Kind
+		in, out string
+		want    Kinds
 	}{
-		{"lost", []Kind{Lost}},
-		{"lost|stall", []Kind{Lost, Stall}},
-		{"early-eof|reset", []Kind{EarlyClose}},
-		{"lost|reset", []Kind{Lost, EarlyClose}},
-		{"early-close|early-eof", []Kind{EarlyClose}},
+		{"lost", "lost", Kinds{Lost}},
+		{"lost|stall", "lost|stall", Kinds{Lost, Stall}},
+		{"early-eof|reset", "early-close", Kinds{EarlyClose}},
+		{"lost|reset", "lost|early-close", Kinds{Lost, EarlyClose}},
+		{"early-close|early-eof", "early-close", Kinds{EarlyClose}},
 	} {
 		got, err := ParseKinds(tt.in)
-		if err != nil || !slices.Equal(got, tt.want) {
-			t.Errorf("ParseKinds(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		if err != nil || !slices.Equal(got, tt.want) || got.String() != tt.out {
+			t.Errorf("ParseKinds(%q) = %v (%q), %v; want %v (%q)", tt.in, got, got, err, tt.want, tt.out)
 		}
 	}
 	for _, bad := range []string{"", "lost|", "lost|bogus"} {
@@ -58,10 +59,25 @@ func TestParseKinds(t *testing.T) {
 	}
 }
 
+// TestKindsSet: KindsOf keeps the first of each kind in order, Contains
+// answers for the set, and the empty set prints as nothing.
+func TestKindsSet(t *testing.T) {
+	ks := KindsOf(Stall, Lost, Stall)
+	if !slices.Equal(ks, Kinds{Stall, Lost}) || ks.String() != "stall|lost" {
+		t.Errorf("KindsOf(stall, lost, stall) = %v (%q)", ks, ks)
+	}
+	if !ks.Contains(Lost) || !ks.Contains(Stall) || ks.Contains(Crash) {
+		t.Errorf("%s: Contains is wrong", ks)
+	}
+	if s := KindsOf().String(); s != "" {
+		t.Errorf("the empty set prints %q", s)
+	}
+}
+
 // TestKinds: the vocabulary is closed and has no retired name in it.
 func TestKinds(t *testing.T) {
 	seen := map[Kind]bool{}
-	for _, k := range Kinds {
+	for _, k := range AllKinds {
 		if seen[k.Kind] {
 			t.Errorf("%s listed twice", k.Kind)
 		}

@@ -1,9 +1,10 @@
 // Package spec is the suite's vocabulary, defined once: spec categories
 // and levels (the Ginkgo labels every spec carries), the closed set of
-// failure kinds a failed spec is classified by, and the names of the report
-// entries the suite writes and the report builder reads. It is a leaf: the
-// conformance suite, the report builder, the self-test and the faulty
-// server catalog all import it, and it imports nothing of theirs.
+// failure kinds a failed spec is classified by (Kind, and sets of them,
+// Kinds), and the names of the report entries the suite writes and the
+// report builder reads. It is the floor of the module: it imports only the
+// standard library, so every layer — the faulty servers, the fixtures, the
+// suites and the commands — may import it.
 package spec
 
 import (
@@ -178,17 +179,17 @@ const (
 	Reset = EarlyClose
 )
 
-// KindAliases are the retired names still read where kinds are written
-// (expected-failures files, the faulty catalog, ParseKind): each stands for
-// the kind it maps to.
+// KindAliases are the retired names still read where kinds are written as
+// text (expected-failures files, saved reports: ParseKind, ParseKinds):
+// each stands for the kind it maps to.
 var KindAliases = map[string]Kind{
 	"early-eof": EarlyClose,
 	"reset":     EarlyClose,
 }
 
-// Kinds lists every failure kind with what it means, in the order reports
-// show them.
-var Kinds = []struct {
+// AllKinds lists every failure kind with what it means, in the order
+// reports show them.
+var AllKinds = []struct {
 	Kind    Kind
 	Meaning string
 }{
@@ -217,7 +218,7 @@ var Kinds = []struct {
 // the kind it stands for), or an error listing the valid ones.
 func ParseKind(s string) (Kind, error) {
 	s = strings.TrimSpace(s)
-	for _, k := range Kinds {
+	for _, k := range AllKinds {
 		if string(k.Kind) == s {
 			return k.Kind, nil
 		}
@@ -226,7 +227,7 @@ func ParseKind(s string) (Kind, error) {
 		return k, nil
 	}
 	var names, aliases []string
-	for _, k := range Kinds {
+	for _, k := range AllKinds {
 		names = append(names, string(k.Kind))
 	}
 	for a, k := range KindAliases {
@@ -236,20 +237,47 @@ func ParseKind(s string) (Kind, error) {
 	return "", fmt.Errorf("unknown failure kind %q (valid: %s; read as aliases: %s)", s, strings.Join(names, ", "), strings.Join(aliases, ", "))
 }
 
+// Kinds is a set of failure kinds, in the order they were named: the
+// kinds a spec can fail with, a faulty server's declaration must see, or
+// an expected failure may take. It is written, and parsed, as the kinds
+// joined by "|" ("lost|stall").
+type Kinds []Kind
+
+// KindsOf is the set of ks, each counted once, in their order.
+func KindsOf(ks ...Kind) Kinds {
+	var out Kinds
+	for _, k := range ks {
+		if !out.Contains(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // ParseKinds parses kinds joined by "|" ("lost|stall"), each by ParseKind;
 // a kind named twice (an alias and its kind, say) counts once.
-func ParseKinds(s string) ([]Kind, error) {
+func ParseKinds(s string) (Kinds, error) {
 	var ks []Kind
 	for _, f := range strings.Split(s, "|") {
 		k, err := ParseKind(f)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains(ks, k) {
-			ks = append(ks, k)
-		}
+		ks = append(ks, k)
 	}
-	return ks, nil
+	return KindsOf(ks...), nil
+}
+
+// Contains reports whether k is one of ks.
+func (ks Kinds) Contains(k Kind) bool { return slices.Contains(ks, k) }
+
+// String is ks as ParseKinds reads them: "lost|stall".
+func (ks Kinds) String() string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, "|")
 }
 
 // Tag is how a failure message starts, so that the terminal shows the kind
