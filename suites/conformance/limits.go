@@ -11,6 +11,7 @@ import (
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/spec"
 )
 
 // limitsSpecs are the specs aimed at the integers an engine keeps and
@@ -42,7 +43,7 @@ func (s *suite) limitsSpecs() {
 // Farther than 64 MiB from both, it says nothing.
 func wrongPast(err error) string {
 	var e *verify.Error
-	if !errors.As(err, &e) || e.Kind != verify.KindMismatch {
+	if !errors.As(err, &e) || e.Kind != spec.WrongByte {
 		return ""
 	}
 	off := int64(e.Offset)
