@@ -5,7 +5,7 @@ import (
 	"net"
 	"syscall"
 
-	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/spec/netaddr"
 )
 
 // DialBuffers connects to addr with SO_RCVBUF and SO_SNDBUF set before the
@@ -14,7 +14,7 @@ import (
 // receive buffer on a slow reader makes the server's writes come back
 // short or with EAGAIN.
 //
-// addr may be a Unix socket's (engine.Network), whose stream the kernel
+// addr may be a Unix socket's (netaddr.Network), whose stream the kernel
 // paces by the sender's buffer, not the receiver's: there a tiny receive
 // buffer changes nothing, but a client that stops reading still stops the
 // server's writes once their buffer is full.
@@ -46,7 +46,7 @@ func DialBuffers(ctx context.Context, addr string, rcvbuf, sndbuf int) (net.Conn
 // server's writes blocked after a few hundred KiB of echo, cheaply. On a
 // Unix socket mss is ignored.
 func DialNarrow(ctx context.Context, addr string, rcvbuf, mss int) (net.Conn, error) {
-	network, _ := engine.Network(addr)
+	network, _ := netaddr.Network(addr)
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
 		err := rc.Control(func(fd uintptr) {

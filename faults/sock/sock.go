@@ -12,19 +12,19 @@ import (
 	"net"
 	"time"
 
-	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/spec/netaddr"
 )
 
 // DialTimeout bounds every connect in this package.
 const DialTimeout = 5 * time.Second
 
 // dial connects to addr: a loopback HOST:PORT, or a Unix socket's
-// "unix:PATH" (engine.Network).
+// "unix:PATH" (netaddr.Network).
 func dial(ctx context.Context, d net.Dialer, addr string) (net.Conn, error) {
 	if d.Timeout == 0 {
 		d.Timeout = DialTimeout
 	}
-	network, address := engine.Network(addr)
+	network, address := netaddr.Network(addr)
 	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)

@@ -7,7 +7,6 @@ package engine
 
 import (
 	"fmt"
-	"net"
 	"reflect"
 )
 
@@ -88,19 +87,3 @@ func Upper(b []byte) {
 	}
 }
 
-// CheckLoopback returns an error unless addr is HOST:PORT with a loopback
-// host (127.0.0.0/8, ::1 or localhost). Every engine refuses other addresses.
-func CheckLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("address %q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("address %q: echospec serves on loopback only (127.0.0.1, ::1)", addr)
-	}
-	return nil
-}

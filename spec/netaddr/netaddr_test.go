@@ -1,4 +1,4 @@
-package engine
+package netaddr
 
 import (
 	"net"
@@ -75,6 +75,40 @@ func TestAddrFromEnv(t *testing.T) {
 		got, err := AddrFromEnv()
 		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
 			t.Errorf("ECHO_NETWORK=%q ECHO_ADDR=%q ECHO_PATH=%q: AddrFromEnv = %q, %v; want %q, %q", tt.network, tt.addr, tt.path, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestCheckLoopback(t *testing.T) {
+	tests := []struct {
+		addr string
+		ok   bool
+	}{
+		{"127.0.0.1:0", true},
+		{"127.0.0.1:8080", true},
+		{"127.255.255.254:1", true},
+		{"[::1]:0", true},
+		{"localhost:0", true},
+		{"0.0.0.0:0", false},
+		{"[::]:0", false},
+		{"10.0.0.1:80", false},
+		{"8.8.8.8:53", false},
+		{"[fe80::1]:80", false},
+		{"[::ffff:10.0.0.1]:80", false},
+		{"example.com:80", false},
+		{":0", false},
+		{"127.0.0.1", false},
+		{"localhost", false},
+		{"::1", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		err := CheckLoopback(tt.addr)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckLoopback(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), tt.addr) {
+			t.Errorf("CheckLoopback(%q) = %q, which does not name the address", tt.addr, err)
 		}
 	}
 }
