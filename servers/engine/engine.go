@@ -86,4 +86,3 @@ func Upper(b []byte) {
 		}
 	}
 }
-
