@@ -54,7 +54,7 @@ func checkKinds(d conformance.Def, ks spec.Kinds) string {
 		return "no kind declared"
 	}
 	for _, k := range ks {
-		if !d.Kinds.Contains(k) && !anySpecRaises.Contains(k) {
+		if !spec.Kinds(d.Kinds).Contains(k) && !anySpecRaises.Contains(k) {
 			return string(k) + " is not a kind " + d.ID + " raises (" + spec.KindsOf(append(slices.Clone(d.Kinds), anySpecRaises...)...).String() + ")"
 		}
 	}

@@ -29,8 +29,9 @@ type Def struct {
 	Measure string
 	// Kinds are the failure kinds the spec raises when the server is at
 	// fault, besides crash (which any spec may raise) and stall (a spec whose
-	// time runs out, budget).
-	Kinds spec.Kinds
+	// time runs out, budget). (A []spec.Kind, not a spec.Kinds: the spec
+	// version hashes each Def's Go syntax, type names included.)
+	Kinds []spec.Kind
 	// Proxied: the spec also runs through toxiproxy with no toxic, as
 	// ID+"p".
 	Proxied bool
