@@ -49,11 +49,11 @@ type Expected struct {
 
 // WithExpectedFailures declares known failures of this target: spec ID →
 // the kind it fails with and the finding that explains it. Such a spec is
-// labelled xfail (for selection; the declaration itself stays in the
-// suite's options, and fail reads it from there); its failure of that kind is reported as an expected
-// failure and does not fail the run. A failure of another kind fails as
-// usual, and a pass is reported (and fails the run WithStrict), so the
-// declaration can be retired.
+// labelled xfail (for selection: the declaration itself is kept in the
+// running spec's state, where fail reads it); its failure of that kind is
+// reported as an expected failure and does not fail the run. A failure of
+// another kind fails as usual, and a pass is reported (and fails the run
+// WithStrict), so the declaration can be retired.
 func WithExpectedFailures(xfail map[string]Expected) Option {
 	return func(o *options) { o.xfail = xfail }
 }
