@@ -125,7 +125,7 @@ conformance:
 BENCH_ENGINES ?=
 BENCH_REPEAT  ?= 6
 bench:
-	$(GO) run ./fixtures/cmd/echobench -out $(REPORTS)/bench -repeat $(BENCH_REPEAT) $(if $(BENCH_ENGINES),-engines $(BENCH_ENGINES))
+	$(GO) run ./fixtures/bench/cmd/echobench -out $(REPORTS)/bench -repeat $(BENCH_REPEAT) $(if $(BENCH_ENGINES),-engines $(BENCH_ENGINES))
 
 ## make benchstat OLD=path/results.bench: compare a saved run with the latest.
 benchstat:

@@ -21,7 +21,7 @@
 package enginetest
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +36,7 @@ import (
 
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
+	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/servers/engine"
 )
 
@@ -150,39 +151,37 @@ func DialWith(t testing.TB, addr string, setup func(fd int)) *net.TCPConn {
 // suite's payload.Random.
 func Pattern(n int, seed uint64) []byte { return payload.Random(n, seed) }
 
-// Expect checks got against the echo of sent, naming the first wrong byte.
+// Expect checks got against the echo of sent with the suite's own
+// verifier (verify.Compare): the first wrong byte, the bytes lost or extra.
 func Expect(t testing.TB, what string, sent, got []byte) {
 	t.Helper()
-	want := payload.Expect(sent)
-	if bytes.Equal(got, want) {
-		return
+	if err := verify.Compare(sent, got, payload.UpperEcho); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
-	i := 0
-	for i < len(got) && i < len(want) && got[i] == want[i] {
-		i++
-	}
-	t.Fatalf("%s: sent %d bytes, got %d back; first difference at offset %d", what, len(sent), len(got), i)
 }
 
-// RoundTrip sends data, half-closes, reads to EOF and checks the echo.
+// RoundTrip sends data, half-closes and checks the echo and the server's
+// clean close that must follow, with the suite's verifying client
+// (verify.Exchange).
 func RoundTrip(t testing.TB, c *net.TCPConn, data []byte) {
 	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Write(data)
-		if err == nil {
-			err = c.CloseWrite()
-		}
-		errc <- err
-	}()
-	got, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("read echo: %v after %d bytes (an RST instead of a FIN?)", err, len(got))
+	exchange(t, "echo", c, data, verify.Options{HalfClose: true})
+}
+
+// exchange runs verify.Exchange on c and fails t with its message.
+func exchange(t testing.TB, what string, c *net.TCPConn, data []byte, o verify.Options) {
+	t.Helper()
+	if err := check(c, data, o); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
-	if err := <-errc; err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	Expect(t, "echo", data, got)
+}
+
+// check is verify.Exchange of data on c within opTimeout.
+func check(c *net.TCPConn, data []byte, o verify.Options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := verify.Exchange(ctx, c, data, o)
+	return err
 }
 
 // ping writes msg on c and checks that want, its echo, comes back.
@@ -274,39 +273,13 @@ func testPipelinedSlowReader(t *testing.T, e engine.Engine) {
 	c := DialWith(t, srv.Addr(), func(fd int) {
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 8<<10)
 	})
-	data := Pattern(6<<20, 2)
-	errc := make(chan error, 1)
-	go func() {
-		// Many writes of odd sizes, then the FIN.
-		for p := data; len(p) > 0; {
-			n := min(len(p), 100_003)
-			if _, err := c.Write(p[:n]); err != nil {
-				errc <- err
-				return
-			}
-			p = p[n:]
-		}
-		errc <- c.CloseWrite()
-	}()
-	got := make([]byte, 0, len(data))
-	buf := make([]byte, 4<<10)
-	for reads := 0; ; reads++ {
-		if reads%64 == 63 {
-			time.Sleep(time.Millisecond)
-		}
-		n, err := c.Read(buf)
-		got = append(got, buf[:n]...)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("read after %d bytes: %v", len(got), err)
-		}
-	}
-	if err := <-errc; err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	Expect(t, "pipelined echo", data, got)
+	// Many writes of odd sizes, then the FIN; reads of 4 KiB with a pause.
+	exchange(t, "pipelined echo", c, Pattern(6<<20, 2), verify.Options{
+		Chunks:    func(int) int { return 100_003 },
+		HalfClose: true,
+		ReadSize:  4 << 10,
+		ReadPause: 20 * time.Microsecond,
+	})
 }
 
 // testManyConns runs 40 echoes at once: more than a small thread pool
@@ -320,12 +293,8 @@ func testManyConns(t *testing.T, e engine.Engine) {
 		c := Dial(t, srv.Addr())
 		data := Pattern(64<<10+i*997, uint64(100+i))
 		wg.Go(func() {
-			go func() { c.Write(data); c.CloseWrite() }()
-			got, err := io.ReadAll(c)
-			if err != nil {
+			if err := check(c, data, verify.Options{HalfClose: true}); err != nil {
 				errs <- fmt.Errorf("conn %d: %v", i, err)
-			} else if !bytes.Equal(got, payload.Expect(data)) {
-				errs <- fmt.Errorf("conn %d: sent %d bytes, got %d, wrong", i, len(data), len(got))
 			}
 		})
 	}
