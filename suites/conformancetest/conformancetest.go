@@ -106,10 +106,7 @@ func Run(t *testing.T, e engine.Engine, opts ...Option) {
 	for _, o := range opts {
 		o(&c)
 	}
-	sel, err := selection(c.only, os.Getenv(EnvOnly), runPatterns(t.Name()))
-	if err == nil {
-		sel, err = focused(sel, os.Getenv(EnvFocus))
-	}
+	sel, err := choose(c.only, os.Getenv, runPatterns(t.Name()))
 	if err != nil {
 		t.Fatalf("conformancetest: %v", err)
 	}
@@ -279,6 +276,17 @@ func selection(only []string, focus string, run []*regexp.Regexp) ([]string, err
 		return nil, fmt.Errorf("the selection matches no spec (Only %q, %s=%q, -run %s)", only, EnvOnly, focus, flagValue("test.run"))
 	}
 	return ids, nil
+}
+
+// choose is the selection (selection, focused) from only, the -run
+// patterns and the settings of conformancetest's door (settings.GoTest),
+// read through getenv.
+func choose(only []string, getenv func(string) string, run []*regexp.Regexp) ([]string, error) {
+	sel, err := selection(only, getenv(EnvOnly), run)
+	if err != nil {
+		return nil, err
+	}
+	return focused(sel, getenv(EnvFocus))
 }
 
 // focused is the specs of sel whose text ("[ID] requirement") matches

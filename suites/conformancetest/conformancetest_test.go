@@ -17,6 +17,7 @@ import (
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/goroutine"
 	"github.com/echospec/echospec/suites/conformance"
+	"github.com/echospec/echospec/suites/settings"
 )
 
 func TestSelection(t *testing.T) {
@@ -98,6 +99,24 @@ func TestFocused(t *testing.T) {
 	}
 	if _, err := focused([]string{"E1"}, "descriptor"); err == nil || !strings.Contains(err.Error(), "matches no spec") {
 		t.Errorf("an empty focus: %v", err)
+	}
+}
+
+// TestGoTestDoor fails when a setting of conformancetest's door
+// (settings.GoTest) misses it, or it reads one outside the door.
+func TestGoTestDoor(t *testing.T) {
+	var asked []string
+	got, err := choose(nil, func(k string) string {
+		asked = append(asked, k)
+		return map[string]string{EnvOnly: "echo", EnvFocus: `\[E1\]`}[k]
+	}, nil)
+	if err != nil || !slices.Equal(got, []string{"E1"}) {
+		t.Errorf("ECHOSPEC_ONLY=echo ECHOSPEC_FOCUS='\\[E1\\]': %v, %v; want [E1]", got, err)
+	}
+	for _, s := range settings.All() {
+		if s.In(settings.GoTest) != slices.Contains(asked, s.Env) {
+			t.Errorf("%s: in conformancetest's door %v, read by it %v", s.Env, s.In(settings.GoTest), slices.Contains(asked, s.Env))
+		}
 	}
 }
 

@@ -73,6 +73,12 @@ func Load(s Setup) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &Suite{Config: cfg, Targets: targets, Expected: xfail, Run: s.record(cfg)}, nil
+}
+
+// record is what the reports keep of the run: every setting a rerun may
+// keep (settings.Setting.Recorded) that is set, for the rerun commands.
+func (s Setup) record(cfg Config) report.Run {
 	run := report.Run{Runner: s.Runner, Settings: map[string]string{}, Dir: s.Dir}
 	for _, v := range settings.In(settings.Suite) {
 		if !v.Recorded() {
@@ -85,7 +91,7 @@ func Load(s Setup) (*Suite, error) {
 	if cfg.TargetCmd != "" || cfg.TargetAddr != "" {
 		run.Outside = cfg.TargetName
 	}
-	return &Suite{Config: cfg, Targets: targets, Expected: xfail, Run: run}, nil
+	return run
 }
 
 // Register declares, before RunSpecs, the whole suite: every spec against

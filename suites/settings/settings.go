@@ -182,11 +182,11 @@ var (
 		Type: String, Doors: Run | Suite, Rerun: KeepOutside,
 		Help:    "An outside server already running at HOST:PORT (loopback), or unix:PATH; the specs that need its process are skipped.",
 		Meaning: "an already-running outside server at HOST:PORT (loopback only), or `unix:PATH` on a Unix-domain socket; specs that need its process are skipped, with the reason"})
-	TargetName = add(Setting{Env: "ECHOSPEC_TARGET_NAME", Flag: "name", Aliases: []string{"target-name"}, Group: "target",
+	TargetName = add(Setting{Env: "ECHOSPEC_TARGET_NAME", Flag: "name", Aliases: []string{"target-name"}, Placeholder: "NAME", Group: "target",
 		Type: String, Default: "external", Doors: Run | Suite | Selftest | Stability, Rerun: KeepOutside,
 		Help:    "The outside target's name in reports (default external).",
 		Meaning: "the name the outside target has in reports"})
-	TargetProfile = add(Setting{Env: "ECHOSPEC_TARGET_PROFILE", Flag: "profile", Aliases: []string{"target-profile"}, Group: "target",
+	TargetProfile = add(Setting{Env: "ECHOSPEC_TARGET_PROFILE", Flag: "profile", Aliases: []string{"target-profile"}, Placeholder: "DEVIATIONS", Group: "target",
 		Type: List, Doors: Run | Suite | Selftest | Stability, Rerun: KeepOutside,
 		Help:    "Deviations the outside target declares: max-conns=N, busy-idle (comma-separated).",
 		Meaning: "deviations the outside target declares, comma-separated: `max-conns=N` (serves at most N connections at once; more must wait, not fail), `busy-idle` (spins while idle by design); unset = none: the target is held to every spec"})
@@ -222,11 +222,11 @@ var (
 		Type: List, Doors: GoTest,
 		Help:    "Only the specs these select: spec IDs, categories or levels, comma-separated (E1,hygiene).",
 		Meaning: "only the specs these select, comma-separated: spec IDs (`E1`, `E1p`), categories (`hygiene`) or levels (`must`), as `conformancetest.Only`; an unknown one fails the test"})
-	Seed = add(Setting{Env: "ECHOSPEC_SEED", Flag: "seed", Group: "selection",
+	Seed = add(Setting{Env: "ECHOSPEC_SEED", Flag: "seed", Placeholder: "N", Group: "selection",
 		Type: Int, Doors: Run,
 		Help:    "The run's random seed: the specs' order and every payload byte, chunk size and pause; 0 = a new one, printed. The same seed sends the same bytes again.",
 		Meaning: "the run's random seed (unset or 0: a new one, printed): the order of the specs and, mixed with each spec's ID, every payload byte, chunk size and pause a spec chooses (sizes and bounds do not change); a rerun with the same seed sends the same bytes (the test binary and conformancetest: Ginkgo's own `--seed`)"})
-	Timeout = add(Setting{Env: "ECHOSPEC_TIMEOUT", Flag: "timeout", Group: "selection",
+	Timeout = add(Setting{Env: "ECHOSPEC_TIMEOUT", Flag: "timeout", Placeholder: "D", Group: "selection",
 		Type: Duration, Default: "1h", Doors: Run,
 		Help:    "Stop the whole run after this long.",
 		Meaning: "stop the whole run after this long (the test binary: Ginkgo's own `--timeout`)"})

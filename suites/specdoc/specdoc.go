@@ -110,13 +110,26 @@ before any spec runs.
 
 ` + "`go install github.com/echospec/echospec/cmd/echospec@latest`" + ` gives one binary
 that runs the same specs without the repository: ` + "`echospec run`" + ` (the
-settings above as its own flags, listed by ` + "`echospec run --help`" + `, each
-also read from its variable, plus
-` + "`--label-filter`" + `, ` + "`--focus`" + `, ` + "`--seed`" + `, ` + "`--baseline`" + `, ` + "`-v`" + `), ` + "`echospec list`" + `
+settings of its door above as its flags, listed by ` + "`echospec run --help`" + `,
+each also read from its variable), ` + "`echospec list`" + `
 (every spec; ` + "`--markdown`" + `, ` + "`--json`" + `) and ` + "`echospec explain ID`" + `. Its exit
 status: **0** every spec that ran passed (declared expected failures
 allowed), **1** a spec failed, **2** bad configuration (before any spec
 ran), **3** a regression against ` + "`--baseline`" + `.
+
+### The seed
+
+A run's seed (` + "`--seed`" + `; Ginkgo's ` + "`--seed`" + ` in the test binary and in
+` + "`conformancetest`" + `) is printed on every run and kept in every rerun command.
+It decides the order of the specs and, mixed with each spec's ID, every
+choice a spec makes at random: every payload byte, E3's message sizes,
+E6's chunk sizes and pauses, S4's chunk sizes, the payloads of the
+ping-pong, cross-talk, load and fairness clients. The same seed sends the
+same bytes again; another seed, other bytes. The seed changes no size a
+spec fixes, no count and no bound, and no verdict: a correct server
+passes and a faulty one is caught whatever the seed. The timing of the
+host and the choices toxiproxy's toxics make themselves (the slicer's
+fragment sizes, the latency's jitter) are not the seed's.
 
 ### Expected failures
 
