@@ -89,7 +89,7 @@ func (r Run) Rerun(tg, id string, seed int64, labelFilter string) string {
 				continue
 			}
 			keep = append(keep, kept{s, v})
-			needDir = needDir || s.Type == settings.Path || s == settings.TargetCmd
+			needDir = needDir || s.Type == settings.Path || s.FromDir
 		}
 	}
 	var parts []string

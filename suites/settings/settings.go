@@ -113,6 +113,9 @@ type Setting struct {
 	Type  Type
 	// Default is the value when it is unset ("" = none).
 	Default string
+	// FromDir says the value names paths relative to where the run
+	// started (a Path always does): a rerun changes there first.
+	FromDir bool
 	Doors   Door
 	// Rerun is what a rerun command keeps of it.
 	Rerun Rerun
@@ -175,7 +178,7 @@ var (
 		Help:    "Built-in engines to test, comma-separated (all of them when no --cmd or --addr is given).",
 		Meaning: "comma-separated built-in engines to test; empty or unset = all of them, unless a target below is given, in which case none unless listed"})
 	TargetCmd = add(Setting{Env: "ECHOSPEC_TARGET_CMD", Flag: "cmd", Aliases: []string{"target-cmd"}, Placeholder: "COMMAND", Group: "target",
-		Type: String, Doors: Run | Suite | Selftest | Stability, Rerun: KeepOutside,
+		Type: String, FromDir: true, Doors: Run | Suite | Selftest | Stability, Rerun: KeepOutside,
 		Help:    "An outside server to start for each spec, run with sh -c in the current directory, with ECHO_ADDR=127.0.0.1:PORT, ECHO_HOST and ECHO_PORT in its environment; exec the server (or give --pid-file) so that its process can be probed.",
 		Meaning: "an outside server to start and test, run with `sh -c` (from the current directory in `echospec run`, from the repository root in the test binary), with `ECHO_ADDR=127.0.0.1:PORT`, `ECHO_HOST` and `ECHO_PORT` in its environment (PORT is a free loopback port the suite picked); the suite waits for it to accept, watches its process (crash, fds, threads, memory, CPU through /proc), and stops its whole process group at the end of each spec"})
 	TargetAddr = add(Setting{Env: "ECHOSPEC_TARGET_ADDR", Flag: "addr", Aliases: []string{"target-addr"}, Placeholder: "HOST:PORT", Group: "target",
