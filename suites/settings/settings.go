@@ -227,8 +227,8 @@ var (
 		Meaning: "only the specs these select, comma-separated: spec IDs (`E1`, `E1p`), categories (`hygiene`) or levels (`must`), as `conformancetest.Only`; an unknown one fails the test"})
 	Seed = add(Setting{Env: "ECHOSPEC_SEED", Flag: "seed", Placeholder: "N", Group: "selection",
 		Type: Int, Doors: Run,
-		Help:    "The run's random seed: the specs' order and every payload byte, chunk size and pause; 0 = a new one, printed. The same seed sends the same bytes again.",
-		Meaning: "the run's random seed (unset or 0: a new one, printed): the order of the specs and, mixed with each spec's ID, every payload byte, chunk size and pause a spec chooses (sizes and bounds do not change); a rerun with the same seed sends the same bytes (the test binary and conformancetest: Ginkgo's own `--seed`)"})
+		Help:    "The run's random seed: the specs' order and every random payload, chunk size and pause; 0 = a new one, printed. The same seed sends the same bytes again.",
+		Meaning: "the run's random seed (unset or 0: a new one, printed): the order of the specs and, mixed with each spec's ID, every random payload, chunk size and pause a spec chooses (fixed sizes, fixed payloads and bounds do not change); a rerun with the same seed sends the same bytes (the test binary and conformancetest: Ginkgo's own `--seed`)"})
 	Timeout = add(Setting{Env: "ECHOSPEC_TIMEOUT", Flag: "timeout", Placeholder: "D", Group: "selection",
 		Type: Duration, Default: "1h", Doors: Run,
 		Help:    "Stop the whole run after this long.",

@@ -122,9 +122,11 @@ ran), **3** a regression against ` + "`--baseline`" + `.
 A run's seed (` + "`--seed`" + `; Ginkgo's ` + "`--seed`" + ` in the test binary and in
 ` + "`conformancetest`" + `) is printed on every run and kept in every rerun command.
 It decides the order of the specs and, mixed with each spec's ID, every
-choice a spec makes at random: every payload byte, E3's message sizes,
-E6's chunk sizes and pauses, S4's chunk sizes, the payloads of the
-ping-pong, cross-talk, load and fairness clients. The same seed sends the
+choice a spec makes at random: the bytes of every random payload, E3's
+message sizes, E6's chunk sizes and pauses, S4's chunk sizes, the payloads
+of the ping-pong, cross-talk, load and fairness clients (payloads fixed on
+purpose stay fixed: E1's ` + "`q`" + `, E2's 256 byte values in order, the
+` + "`a`..`z`" + ` text some specs send). The same seed sends the
 same bytes again; another seed, other bytes. The seed changes no size a
 spec fixes, no count and no bound, and no verdict: a correct server
 passes and a faulty one is caught whatever the seed. The timing of the
