@@ -46,6 +46,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 
 	"github.com/alecthomas/kong"
 
@@ -62,10 +63,24 @@ const (
 	exitRegression = 3
 )
 
+// cli is the command line for kong: run (its flags made from the table
+// of settings, newRunFlags), list and explain.
 type cli struct {
-	Run     runCmd     `cmd:"" help:"Run the conformance specs against a server."`
-	List    listCmd    `cmd:"" help:"List every spec: ID, level, category, requirement."`
-	Explain explainCmd `cmd:"" help:"Print one spec in full: requirement, measure and bound, failure kinds, timeout, labels."`
+	ptr reflect.Value // *struct{Run …; List listCmd; Explain explainCmd}
+	run runFlags
+}
+
+func newCLI() cli {
+	rf := newRunFlags()
+	t := reflect.StructOf([]reflect.StructField{
+		{Name: "Run", Type: rf.ptr.Type().Elem(), Tag: `cmd:"" help:"Run the conformance specs against a server."`},
+		{Name: "List", Type: reflect.TypeFor[listCmd](), Tag: `cmd:"" help:"List every spec: ID, level, category, requirement."`},
+		{Name: "Explain", Type: reflect.TypeFor[explainCmd](), Tag: `cmd:"" help:"Print one spec in full: requirement, measure and bound, failure kinds, timeout, labels."`},
+	})
+	c := cli{ptr: reflect.New(t)}
+	rf.ptr = c.ptr.Elem().Field(0).Addr()
+	c.run = rf
+	return c
 }
 
 func main() {
@@ -91,9 +106,9 @@ func serveIfAsked() {
 
 // run parses args and runs the command; it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	var c cli
+	c := newCLI()
 	exit := -1
-	p, err := kong.New(&c,
+	p, err := kong.New(c.ptr.Interface(),
 		kong.Name("echospec"),
 		kong.Description("The echospec conformance suite for TCP echo servers (upper-echo, SPEC.md). Exit status: 0 passed, 1 a spec failed, 2 bad configuration, 3 a regression against --baseline."),
 		kong.Writers(stdout, stderr),
@@ -114,11 +129,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch ctx.Command() {
 	case "run":
-		return c.Run.run(stdout, stderr)
+		return (&runCmd{get: c.run.get}).run(stdout, stderr)
 	case "list":
-		return c.List.run(stdout, stderr)
+		return c.ptr.Elem().Field(1).Addr().Interface().(*listCmd).run(stdout, stderr)
 	case "explain <id>":
-		return c.Explain.run(stdout, stderr)
+		return c.ptr.Elem().Field(2).Addr().Interface().(*explainCmd).run(stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "echospec: unknown command %q\n", ctx.Command())
 	return exitConfig

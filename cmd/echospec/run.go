@@ -5,7 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -15,83 +19,86 @@ import (
 
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/runner"
+	"github.com/echospec/echospec/suites/settings"
 )
 
-// runCmd is echospec run. Every flag has its ECHOSPEC_* variable.
+// runCmd is echospec run. Its flags are the table's (settings.In(
+// settings.Run)), each also read from its ECHOSPEC_* variable (kong's
+// env); get reads them by variable.
 type runCmd struct {
-	Cmd              string        `help:"An outside server to start for each spec, run with sh -c in the current directory, with ECHO_ADDR=127.0.0.1:PORT, ECHO_HOST and ECHO_PORT in its environment; exec the server (or give --pid-file) so that its process can be probed." env:"ECHOSPEC_TARGET_CMD" placeholder:"COMMAND" group:"target"`
-	Addr             string        `help:"An outside server already running at HOST:PORT (loopback), or unix:PATH; the specs that need its process are skipped." env:"ECHOSPEC_TARGET_ADDR" placeholder:"HOST:PORT" group:"target"`
-	Engine           string        `help:"Built-in engines to test, comma-separated (all of them when no --cmd or --addr is given)." env:"ECHOSPEC_ENGINES" placeholder:"NAMES" group:"target"`
-	Name             string        `help:"The outside target's name in reports (default external)." env:"ECHOSPEC_TARGET_NAME" group:"target"`
-	Profile          string        `help:"Deviations the outside target declares: max-conns=N, busy-idle (comma-separated)." env:"ECHOSPEC_TARGET_PROFILE" group:"target"`
-	PIDFile          string        `name:"pid-file" help:"For --cmd: a file in which the server writes its PID, for a wrapper that does not exec it ($ECHO_PORT is expanded)." env:"ECHOSPEC_TARGET_PIDFILE" placeholder:"FILE" group:"target"`
-	Host             string        `help:"For --cmd: the loopback address the server is to listen on, 127.0.0.1 (default) or ::1 (then ECHO_ADDR=[::1]:PORT, ECHO_HOST=::1)." env:"ECHOSPEC_TARGET_HOST" placeholder:"HOST" group:"target"`
-	Network          string        `help:"tcp (default) or unix: --cmd and the built-in engines serve a Unix-domain socket (the command gets ECHO_NETWORK=unix and ECHO_PATH); the specs that need TCP are skipped. --addr unix:PATH names a running one." env:"ECHOSPEC_TARGET_NETWORK" placeholder:"NETWORK" group:"target"`
-	Protocol         string        `help:"The protocol every target is judged by: upper-echo (default, SPEC.md §1) or echo (every byte back unchanged, RFC 862)." env:"ECHOSPEC_PROTOCOL" placeholder:"PROTOCOL" group:"target"`
-	ToxiproxyURL     string        `name:"toxiproxy-url" help:"Use this toxiproxy API server (toxiproxy-server) instead of an embedded one; shards may share it." env:"ECHOSPEC_TOXIPROXY_URL" placeholder:"URL" group:"target"`
-	LabelFilter      string        `help:"Ginkgo label filter: which specs, e.g. 'echo && must', '!slow-client'." env:"ECHOSPEC_LABEL_FILTER" placeholder:"FILTER" group:"selection"`
-	Focus            string        `help:"Run only specs whose text matches this regular expression, e.g. '\\[E12\\]'." env:"ECHOSPEC_FOCUS" placeholder:"REGEXP" group:"selection"`
-	Seed             int64         `help:"The random seed (payloads, chunk sizes); 0 = a new one, printed." env:"ECHOSPEC_SEED" group:"selection"`
-	Timeout          time.Duration `help:"Stop the whole run after this long." default:"1h" env:"ECHOSPEC_TIMEOUT" group:"selection"`
-	ExpectedFailures string        `help:"The outside target's expected failures: lines of TARGET SPEC-ID KIND REASON." env:"ECHOSPEC_EXPECTED_FAILURES" placeholder:"FILE" group:"verdicts"`
-	Strict           bool          `help:"A declared expected failure that passes fails the run." env:"ECHOSPEC_STRICT" group:"verdicts"`
-	Baseline         string        `help:"A JSON report of an earlier run of the same targets: show what changed, exit 3 on a regression." env:"ECHOSPEC_BASELINE" placeholder:"FILE" group:"verdicts"`
-	ReportDir        string        `help:"Write conformance.json, conformance.xml (JUnit), index.html and matrix.md there." env:"ECHOSPEC_REPORT_DIR" placeholder:"DIR" group:"output"`
-	Verbose          bool          `short:"v" help:"Print everything, as it happens (Ginkgo's verbose output)." env:"ECHOSPEC_VERBOSE" group:"output"`
+	get func(env string) string
 }
 
-// flags maps each setting the suite shares with the Ginkgo suite
-// (runner.Variables) to run's flag for it: rerun commands use them.
-var flags = map[string]string{
-	runner.EnvEngines:          "engine",
-	runner.EnvTargetCmd:        "cmd",
-	runner.EnvTargetAddr:       "addr",
-	runner.EnvTargetName:       "name",
-	runner.EnvProfile:          "profile",
-	runner.EnvPIDFile:          "pid-file",
-	runner.EnvTargetHost:       "host",
-	runner.EnvNetwork:          "network",
-	runner.EnvProtocol:         "protocol",
-	runner.EnvToxiproxy:        "toxiproxy-url",
-	runner.EnvExpectedFailures: "expected-failures",
-	runner.EnvStrict:           "strict",
-	runner.EnvReportDir:        "report-dir",
+// runFlags are echospec run's flags for kong: a struct made from the
+// table, one field per setting of its door, with its kong tags.
+type runFlags struct {
+	ptr reflect.Value // *struct{S0 …; S1 …}
+	set []*settings.Setting
 }
 
-// setting is the value of the setting named by its variable.
-func (c *runCmd) setting(name string) string {
-	switch name {
-	case runner.EnvEngines:
-		return c.Engine
-	case runner.EnvTargetCmd:
-		return c.Cmd
-	case runner.EnvTargetAddr:
-		return c.Addr
-	case runner.EnvTargetName:
-		return c.Name
-	case runner.EnvProfile:
-		return c.Profile
-	case runner.EnvPIDFile:
-		return c.PIDFile
-	case runner.EnvTargetHost:
-		return c.Host
-	case runner.EnvNetwork:
-		return c.Network
-	case runner.EnvProtocol:
-		return c.Protocol
-	case runner.EnvToxiproxy:
-		return c.ToxiproxyURL
-	case runner.EnvExpectedFailures:
-		return c.ExpectedFailures
-	case runner.EnvStrict:
-		if c.Strict {
+func newRunFlags() runFlags {
+	set := settings.In(settings.Run)
+	fields := make([]reflect.StructField, len(set))
+	for i, s := range set {
+		fields[i] = reflect.StructField{Name: fmt.Sprintf("S%d", i), Type: goType[s.Type], Tag: kongTag(s)}
+		if fields[i].Type == nil {
+			fields[i].Type = reflect.TypeFor[string]()
+		}
+	}
+	return runFlags{reflect.New(reflect.StructOf(fields)), set}
+}
+
+// goType is the field type kong parses a setting of each type into; a
+// string for the others.
+var goType = map[settings.Type]reflect.Type{
+	settings.Bool:     reflect.TypeFor[bool](),
+	settings.Int:      reflect.TypeFor[int64](),
+	settings.Duration: reflect.TypeFor[time.Duration](),
+}
+
+// kongTag is s's flag, as kong's struct tag.
+func kongTag(s *settings.Setting) reflect.StructTag {
+	t := fmt.Sprintf("name:%q help:%q env:%q group:%q", s.Flag, s.Help, s.Env, s.Group)
+	if len(s.Aliases) > 0 {
+		t += fmt.Sprintf(" aliases:%q", strings.Join(s.Aliases, ","))
+	}
+	if s.Short != 0 {
+		t += fmt.Sprintf(" short:%q", string(s.Short))
+	}
+	if s.Placeholder != "" {
+		t += fmt.Sprintf(" placeholder:%q", s.Placeholder)
+	}
+	if s.Type == settings.Duration && s.Default != "" {
+		t += fmt.Sprintf(" default:%q", s.Default)
+	}
+	return reflect.StructTag(t)
+}
+
+// get is the value of the setting of variable env, as a string: "" when
+// it is unset (a false bool, a zero number); for a setting run has no
+// flag for, the variable.
+func (f runFlags) get(env string) string {
+	i := slices.IndexFunc(f.set, func(s *settings.Setting) bool { return s.Env == env })
+	if i < 0 {
+		return os.Getenv(env)
+	}
+	switch v := f.ptr.Elem().Field(i).Interface().(type) {
+	case string:
+		return v
+	case bool:
+		if v {
 			return "1"
 		}
-		return ""
-	case runner.EnvReportDir:
-		return c.ReportDir
+	case int64:
+		if v != 0 {
+			return strconv.FormatInt(v, 10)
+		}
+	case time.Duration:
+		if v != 0 {
+			return v.String()
+		}
 	}
-	return os.Getenv(name)
+	return ""
 }
 
 type testingT struct{ failed bool }
@@ -103,18 +110,23 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "echospec: bad configuration: %v\n", withFlags(err.Error()))
 		return exitConfig
 	}
-	if c.LabelFilter != "" {
-		if _, err := types.ParseLabelFilter(c.LabelFilter); err != nil {
+	labelFilter, focus := c.get(settings.LabelFilter.Env), c.get(settings.Focus.Env)
+	baseline, reportDir := c.get(settings.Baseline.Env), c.get(settings.ReportDir.Env)
+	seed, _ := strconv.ParseInt(c.get(settings.Seed.Env), 10, 64) // kong parsed it
+	timeout, _ := time.ParseDuration(c.get(settings.Timeout.Env))
+	verbose := c.get(settings.Verbose.Env) != ""
+	if labelFilter != "" {
+		if _, err := types.ParseLabelFilter(labelFilter); err != nil {
 			return configError(fmt.Errorf("--label-filter: %v", err))
 		}
 	}
-	if _, err := regexp.Compile(c.Focus); err != nil {
+	if _, err := regexp.Compile(focus); err != nil {
 		return configError(fmt.Errorf("--focus: %v", err))
 	}
 	var base report.Matrix
-	if c.Baseline != "" {
+	if baseline != "" {
 		var err error
-		if base, err = report.ReadJSON(c.Baseline); err != nil {
+		if base, err = report.ReadJSON(baseline); err != nil {
 			return configError(fmt.Errorf("--baseline: %v", err))
 		}
 	}
@@ -122,44 +134,44 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 	if err != nil {
 		return configError(err)
 	}
-	if c.ReportDir != "" && !filepath.IsAbs(c.ReportDir) {
-		c.ReportDir = filepath.Join(dir, c.ReportDir)
+	if reportDir != "" && !filepath.IsAbs(reportDir) {
+		reportDir = filepath.Join(dir, reportDir)
 	}
-	s, err := runner.Load(runner.Setup{Get: c.setting, Dir: dir, Runner: report.RunnerEchospec, Flags: flags})
+	s, err := runner.Load(runner.Setup{Get: c.get, Dir: dir, Runner: report.RunnerEchospec})
 	if err != nil {
 		return configError(err)
 	}
 
 	gomega.RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := GinkgoConfiguration()
-	suiteConfig.LabelFilter = c.LabelFilter
-	if c.Focus != "" {
-		suiteConfig.FocusStrings = []string{c.Focus}
+	suiteConfig.LabelFilter = labelFilter
+	if focus != "" {
+		suiteConfig.FocusStrings = []string{focus}
 	}
-	if c.Seed != 0 {
-		suiteConfig.RandomSeed = c.Seed
+	if seed != 0 {
+		suiteConfig.RandomSeed = seed // the specs' payloads too (conformance: seeds)
 	}
 	suiteConfig.FailOnEmpty = true
-	suiteConfig.Timeout = c.Timeout
+	suiteConfig.Timeout = timeout
 	suiteConfig.ParallelProcess, suiteConfig.ParallelTotal = 1, 1
 	reporterConfig.NoColor = true
-	if c.ReportDir != "" {
-		if err := os.MkdirAll(c.ReportDir, 0o755); err != nil {
+	if reportDir != "" {
+		if err := os.MkdirAll(reportDir, 0o755); err != nil {
 			return configError(fmt.Errorf("--report-dir: %v", err))
 		}
-		reporterConfig.JSONReport = filepath.Join(c.ReportDir, "conformance.json")
-		reporterConfig.JUnitReport = filepath.Join(c.ReportDir, "conformance.xml")
+		reporterConfig.JSONReport = filepath.Join(reportDir, "conformance.json")
+		reporterConfig.JUnitReport = filepath.Join(reportDir, "conformance.xml")
 	}
 	// Ginkgo's own console reporter: everything with -v, nothing
 	// otherwise (this command prints its own lines and summary).
-	if c.Verbose {
+	if verbose {
 		reporterConfig.Verbose = true
 		formatter.ColorableStdOut = stdout
 	} else {
 		formatter.ColorableStdOut = io.Discard
 	}
 
-	out := newPrinter(stdout, s, c.Verbose)
+	out := newPrinter(stdout, s, verbose)
 	out.header(suiteConfig)
 	var final types.Report
 	s.Register(func(r types.Report) { final = r })
@@ -170,18 +182,18 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 
 	m := report.Build(final)
 	var cmp *report.Comparison
-	if c.Baseline != "" {
-		cc := report.Compare(base, c.Baseline, m)
+	if baseline != "" {
+		cc := report.Compare(base, baseline, m)
 		cmp, m.Changes = &cc, &cc
 	}
-	if c.ReportDir != "" {
-		if err := m.Write(c.ReportDir); err != nil {
+	if reportDir != "" {
+		if err := m.Write(reportDir); err != nil {
 			fmt.Fprintln(stderr, "echospec:", err)
 		}
 	}
 	status := out.summary(final, m, cmp, time.Since(start), t.failed)
-	if c.ReportDir != "" {
-		fmt.Fprintf(stdout, "reports: %s (index.html, matrix.md, conformance.json, conformance.xml)\n", c.ReportDir)
+	if reportDir != "" {
+		fmt.Fprintf(stdout, "reports: %s (index.html, matrix.md, conformance.json, conformance.xml)\n", reportDir)
 	}
 	return status
 }
@@ -191,8 +203,8 @@ var envName = regexp.MustCompile(`\bECHOSPEC_[A-Z_]+\b`)
 // withFlags names the flag beside each variable a message names.
 func withFlags(msg string) string {
 	return envName.ReplaceAllStringFunc(msg, func(v string) string {
-		if f := flags[v]; f != "" {
-			return "--" + f + " (" + v + ")"
+		if s := settings.ByEnv(v); s != nil && s.In(settings.Run) {
+			return "--" + s.Flag + " (" + v + ")"
 		}
 		return v
 	})

@@ -15,23 +15,10 @@ import (
 	"github.com/echospec/echospec/suites/runner"
 )
 
-// Flags of the same meaning as the ECHOSPEC_* variables (runner.Variables);
-// a flag that is set wins over its variable. Pass them after --, e.g.
-// go tool ginkgo run ./suites/conformance -- --target-cmd='...'
-var flags = func() map[string]*string {
-	m := map[string]*string{}
-	for _, v := range runner.Variables {
-		m[v.Env] = flag.String(v.Flag, "", v.Meaning+" ("+v.Env+")")
-	}
-	return m
-}()
-
-func setting(name string) string {
-	if f := flags[name]; f != nil && *f != "" {
-		return *f
-	}
-	return os.Getenv(name)
-}
+// setting reads a setting by its variable: the flag of the same meaning
+// (the table of settings, suites/settings), after --, e.g.
+// go tool ginkgo run ./suites/conformance -- --cmd='...', wins over it.
+var setting = runner.Flags(flag.CommandLine, os.Getenv)
 
 // The specs that probe a built-in engine's process run it as this test
 // binary re-executed (target.InProcess's Spawn), as they do an engine

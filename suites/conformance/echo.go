@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -44,10 +43,10 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E3"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		rng := rand.New(rand.NewPCG(3, 3))
+		rng := seeds().Rand(3)
 		rtts := make([]time.Duration, 0, pingPongRounds)
 		for i := range pingPongRounds {
-			msg := payload.Random(1+rng.IntN(pingPongMaxSize), uint64(i))
+			msg := seeds().Random(1+rng.IntN(pingPongMaxSize), 300+uint64(i))
 			st, err := s.exchange(ctx, c, msg, verify.Options{})
 			noErr(err, "round trip %d of %d (%d bytes)", i+1, pingPongRounds, len(msg))
 			rtts = append(rtts, st.Elapsed)
@@ -58,7 +57,7 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E4"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		st, err := s.exchange(ctx, c, payload.Random(pipelinedSmall, 4), verify.Options{ExtraWait: extraWait})
+		st, err := s.exchange(ctx, c, seeds().Random(pipelinedSmall, 4), verify.Options{ExtraWait: extraWait})
 		noErr(err, "")
 		reportThroughput(st)
 	}, pl)
@@ -66,7 +65,7 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E5"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		st, err := s.exchange(ctx, c, payload.Random(pipelinedLarge, 5), verify.Options{ExtraWait: extraWait, Stall: largeStall})
+		st, err := s.exchange(ctx, c, seeds().Random(pipelinedLarge, 5), verify.Options{ExtraWait: extraWait, Stall: largeStall})
 		noErr(err, "")
 		reportThroughput(st)
 	}, pl)
@@ -74,7 +73,7 @@ func (s *suite) pathEchoSpecs(p path) {
 	s.it(p.id("E6"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.addr(p))
-		rng := rand.New(rand.NewPCG(6, 6))
+		rng := seeds().Rand(6)
 		var mu sync.Mutex // the writer calls Chunks and Pause from its goroutine
 		opts := verify.Options{
 			ExtraWait: extraWait,
@@ -92,14 +91,14 @@ func (s *suite) pathEchoSpecs(p path) {
 				return 0
 			},
 		}
-		_, err := s.exchange(ctx, c, payload.Random(chunkedSize, 6), opts)
+		_, err := s.exchange(ctx, c, seeds().Random(chunkedSize, 60), opts)
 		noErr(err, "")
 	}, pl)
 
 	s.it(p.id("E7"), func(ctx SpecContext) {
 		r := s.start(ctx)
 		n := r.fit(crossTalkConns, 0, "concurrent connections")
-		s.concurrent(ctx, r.addr(p), n, crossTalkSize, 1000, verify.Options{ExtraWait: extraWait})
+		s.concurrent(ctx, r.addr(p), n, crossTalkSize, seeds().Seed(1000), verify.Options{ExtraWait: extraWait})
 	}, pl)
 
 	s.it(p.id("E10"), func(ctx SpecContext) {
@@ -123,14 +122,14 @@ func (s *suite) halfCloseSpecs() {
 	s.it("E8", func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.inst.Addr())
-		_, err := s.exchange(ctx, c, payload.Random(halfCloseSize, 8), verify.Options{HalfClose: true})
+		_, err := s.exchange(ctx, c, seeds().Random(halfCloseSize, 8), verify.Options{HalfClose: true})
 		noErr(err, "")
 	}, direct.label())
 
 	s.it("E12", func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.inst.Addr())
-		_, err := s.exchange(ctx, c, payload.Random(lateReadSize, 12), verify.Options{HalfClose: true, ReadDelay: lateReadDelay})
+		_, err := s.exchange(ctx, c, seeds().Random(lateReadSize, 12), verify.Options{HalfClose: true, ReadDelay: lateReadDelay})
 		noErr(err, "")
 	}, direct.label())
 
@@ -138,7 +137,7 @@ func (s *suite) halfCloseSpecs() {
 		r := s.start(ctx)
 		for i := range shortConns {
 			c := dial(ctx, r.inst.Addr())
-			msg := payload.Random(100+i*1000, uint64(900+i))
+			msg := seeds().Random(100+i*1000, uint64(900+i))
 			_, err := s.exchange(ctx, c, msg, verify.Options{HalfClose: true, Stall: shortStall})
 			noErr(err, "connection %d of %d (%d bytes)", i+1, shortConns, len(msg))
 			c.Close()

@@ -264,7 +264,7 @@ func (r *run) serves(ctx context.Context, when string) {
 func (r *run) servesWithin(ctx context.Context, stall time.Duration, when string) {
 	GinkgoHelper()
 	c := dial(ctx, r.inst.Addr())
-	_, err := r.s.exchange(ctx, c, payload.Random(serveSize, 99), verify.Options{ExtraWait: extraWait, Stall: stall})
+	_, err := r.s.exchange(ctx, c, seeds().Random(serveSize, 99), verify.Options{ExtraWait: extraWait, Stall: stall})
 	noErr(err, "%s, a new connection's echo", when)
 }
 
@@ -281,8 +281,7 @@ func (r *run) servesWithin(ctx context.Context, stall time.Duration, when string
 // the kind does not depend on which connection failed first.
 func (r *run) afterFault(ctx context.Context, fault string) {
 	GinkgoHelper()
-	id, _, _ := strings.Cut(strings.TrimPrefix(CurrentSpecReport().LeafNodeText, "["), "]")
-	where := fmt.Sprintf("after the fault (%s: %s)", id, fault)
+	where := fmt.Sprintf("after the fault (%s: %s)", currentID(), fault)
 	n := r.fit(afterFaultConns, 0, "connections in the check after the fault")
 	ctx, cancel := context.WithTimeout(ctx, afterFaultLimit)
 	defer cancel()
@@ -301,7 +300,7 @@ func (r *run) afterFault(ctx context.Context, fault string) {
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Go(func() {
-			_, errs[i] = r.s.exchange(ctx, c, payload.Random(afterFaultSize, afterFaultSeed+uint64(i)), o)
+			_, errs[i] = r.s.exchange(ctx, c, seeds().Random(afterFaultSize, afterFaultSeed+uint64(i)), o)
 		})
 	}
 	wg.Wait()
@@ -325,8 +324,8 @@ func (r *run) afterFault(ctx context.Context, fault string) {
 		fault, n, size(afterFaultSize), afterFaultDelay, took.Round(time.Microsecond)))
 }
 
-// afterFaultSeed seeds afterFault's payloads, one per connection, so that
-// no two are alike.
+// afterFaultSeed numbers afterFault's payload streams (seeds), one per
+// connection, so that no two are alike.
 const afterFaultSeed = 0xaf7e
 
 // afterFaultOrder ranks the kinds afterFault may see, the one it reports

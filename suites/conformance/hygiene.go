@@ -11,7 +11,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/echospec/echospec/faults/sock"
-	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/spec"
@@ -121,7 +120,7 @@ func (s *suite) hygieneLong() {
 				return err
 			}
 			defer c.Close()
-			_, err = s.exchange(ctx, c, payload.Random(memSize, uint64(i%64)), verify.Options{})
+			_, err = s.exchange(ctx, c, seeds().Random(memSize, uint64(i%64)), verify.Options{})
 			return err
 		}
 		By(fmt.Sprintf("%d warm-up connections", memWarm))

@@ -15,7 +15,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/echospec/echospec/faults/sock"
-	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/servers/engine"
@@ -175,7 +174,7 @@ func (l *life) one(ctx context.Context, i int) error {
 		return err
 	}
 	defer c.Close()
-	msg := append([]byte(fmt.Sprintf("life %06d:", i)), payload.Random(lifeSize, uint64(i))...)
+	msg := append([]byte(fmt.Sprintf("life %06d:", i)), seeds().Random(lifeSize, uint64(i))...)
 	_, err = l.s.exchange(ctx, c, msg, verify.Options{HalfClose: l.clean, Stall: lifeStall, ReadSize: 2 * len(msg)})
 	if err == nil && !l.clean {
 		sock.Reset(c)

@@ -101,7 +101,7 @@ func (s *suite) fdsPastSetSize(ctx SpecContext) {
 		// Each new connection exchanges once before more are opened: it has
 		// been accepted, and its fd number counts.
 		more := dialAll(ctx, addr, want-len(conns))
-		errs := s.exchangeAll(ctx, more, len(conns), 16, 5100, o)
+		errs := s.exchangeAll(ctx, more, len(conns), 16, seeds().Seed(5100), o)
 		if probed {
 			highest = highestFD(pid)
 		}
@@ -114,7 +114,7 @@ func (s *suite) fdsPastSetSize(ctx SpecContext) {
 		}
 	}
 	t0 := time.Now()
-	noErr(firstErrors(s.exchangeAll(ctx, conns, 0, fdSize, 5000, o), "connection"),
+	noErr(firstErrors(s.exchangeAll(ctx, conns, 0, fdSize, seeds().Seed(5000), o), "connection"),
 		"%d connections at once (numbered from 0; the server's highest fd %d), each its own %s", len(conns), highest, size(fdSize))
 	took := time.Since(t0)
 	switch {

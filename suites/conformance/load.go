@@ -23,7 +23,7 @@ func (s *suite) loadSpecs() {
 		s.it("C1", func(ctx SpecContext) {
 			r := s.start(ctx)
 			n := r.fit(loadConns, 0, "concurrent connections")
-			s.concurrent(ctx, r.inst.Addr(), n, loadSize, 50000, verify.Options{Stall: loadStall})
+			s.concurrent(ctx, r.inst.Addr(), n, loadSize, seeds().Seed(50000), verify.Options{Stall: loadStall})
 		})
 
 		s.it("C2", func(ctx SpecContext) {
@@ -37,7 +37,7 @@ func (s *suite) loadSpecs() {
 			} else {
 				needFDs(2*n + c10kFDSpare)
 			}
-			s.concurrent(ctx, r.inst.Addr(), n, c10kSize, 50000, verify.Options{Stall: loadStall})
+			s.concurrent(ctx, r.inst.Addr(), n, c10kSize, seeds().Seed(50000), verify.Options{Stall: loadStall})
 		})
 
 		s.it("C3", func(ctx SpecContext) {
@@ -93,7 +93,7 @@ func (s *suite) loadLong() {
 		conc := r.fit(soakConc, 0, "connections at a time")
 		payloads := make([][]byte, conc)
 		for i := range payloads {
-			payloads[i] = payload.Random(soakSize, uint64(4000+i))
+			payloads[i] = seeds().Random(soakSize, uint64(4000+i))
 		}
 		t0 := time.Now()
 		errs := burst(soakConns, conc, func(i int) error {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/echospec/echospec/faults/sock"
 	"github.com/echospec/echospec/faults/toxi"
-	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/spec"
 )
@@ -24,7 +23,7 @@ func (s *suite) partialSpecs() {
 		s.it("W1", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.proxy(toxi.Slicer(toxi.Upstream, slicerAvg, slicerVariation, slicerDelay), toxi.Slicer(toxi.Downstream, slicerAvg, slicerVariation, slicerDelay)))
-			_, err := s.exchange(ctx, c, payload.Random(slicerSize, 21), verify.Options{ExtraWait: extraWait})
+			_, err := s.exchange(ctx, c, seeds().Random(slicerSize, 21), verify.Options{ExtraWait: extraWait})
 			noErr(err, "")
 		})
 
@@ -37,7 +36,7 @@ func (s *suite) partialSpecs() {
 			noErr(kinded(spec.Refused, err), "")
 			DeferCleanup(func() { c.Close() })
 			w := sock.WatchWindow(c, w2Full)
-			_, err = s.exchange(ctx, c, payload.Random(n, 22), verify.Options{
+			_, err = s.exchange(ctx, c, seeds().Random(n, 22), verify.Options{
 				Chunks: func(int) int { return w2Chunk }, ReadSize: tinyRead, ReadPause: tinyReadPause, ExtraWait: extraWait})
 			closed, werr := w.Stop()
 			if werr == nil {
@@ -56,7 +55,7 @@ func (s *suite) partialSpecs() {
 		s.it("W3", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.proxy(toxi.Bandwidth(toxi.Upstream, bandwidthKBps), toxi.Bandwidth(toxi.Downstream, bandwidthKBps)))
-			st, err := s.exchange(ctx, c, payload.Random(bandwidthSize, 23), verify.Options{ExtraWait: extraWait})
+			st, err := s.exchange(ctx, c, seeds().Random(bandwidthSize, 23), verify.Options{ExtraWait: extraWait})
 			noErr(err, "")
 			reportThroughput(st)
 		})
@@ -109,7 +108,7 @@ func (r *run) cutMidStream(ctx context.Context, w cutWhile) {
 	before, err := px.Links()
 	noErr(kinded(spec.NoFault, err), "the cut cannot be proven: look for the proxy's connection to the server")
 	c := dial(ctx, px.Addr())
-	pattern := payload.Random(limitPattern, 25+uint64(w))
+	pattern := seeds().Random(limitPattern, 25+uint64(w))
 	echo := r.s.readEcho(ctx, c, pattern)
 	pushed := 0
 	send := func(n int, what string) {
@@ -215,7 +214,7 @@ func (r *run) cutMidStream(ctx context.Context, w cutWhile) {
 		state = fmt.Sprintf("the server had read and echoed all %s it was sent, its socket empty; the proxy held %s of echo unread", size(pushed), size(int(at.Proxy.Unread)))
 	}
 
-	other := r.background(ctx, fmt.Sprintf("a direct connection's exchange during the cut %s", w), payload.Random(resetPeerOther, 24+uint64(w)),
+	other := r.background(ctx, fmt.Sprintf("a direct connection's exchange during the cut %s", w), seeds().Random(resetPeerOther, 24+uint64(w)),
 		verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})
 	By(fmt.Sprintf("%s: limit_data, with no byte left to pass, cuts at the next byte", w))
 	noErr(kinded(spec.IOError, px.Add(toxi.LimitData(toxi.Upstream, 0))), "")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/echospec/echospec/faults/sock"
 	"github.com/echospec/echospec/faults/toxi"
-	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/spec"
 )
@@ -21,7 +20,7 @@ func (s *suite) resetSpecs() {
 	Describe("reset", Label(string(spec.CatReset)), func() {
 		s.it("R1", func(ctx SpecContext) {
 			r := s.start(ctx)
-			other := r.background(ctx, "the other connection's exchange", payload.Random(resetOtherSize, 11),
+			other := r.background(ctx, "the other connection's exchange", seeds().Random(resetOtherSize, 11),
 				verify.Options{Chunks: func(int) int { return resetOtherChunk }, Pause: func(int) time.Duration { return resetOtherPause }})
 			victim := dial(ctx, r.inst.Addr())
 			By("a client pushes without reading, then resets")
@@ -40,7 +39,7 @@ func (s *suite) resetSpecs() {
 				c.SetReadDeadline(time.Now().Add(standard))
 				io.Copy(io.Discard, c)
 			}()
-			p := payload.Random(resetUpload, 12)
+			p := seeds().Random(resetUpload, 12)
 			c.SetWriteDeadline(time.Now().Add(faultStall * 3))
 			_, err := c.Write(p[:resetUpload/2])
 			noErr(err, "the first half of the upload")
@@ -52,11 +51,11 @@ func (s *suite) resetSpecs() {
 		DescribeTable("reset_peer", func(ctx SpecContext, id string, stream toxi.Direction) {
 			ctx = s.declared(ctx, id)
 			r := s.start(ctx)
-			other := r.background(ctx, "a direct connection's exchange during the reset", payload.Random(resetPeerOther, 13),
+			other := r.background(ctx, "a direct connection's exchange during the reset", seeds().Random(resetPeerOther, 13),
 				verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})
 			c := dial(ctx, r.proxy(toxi.ResetPeer(stream, resetPeerAfter)))
 			// Paced so that it outlasts the toxic's timeout many times over.
-			_, err := s.exchange(ctx, c, payload.Random(resetPeerSize, 14), verify.Options{Stall: faultStall,
+			_, err := s.exchange(ctx, c, seeds().Random(resetPeerSize, 14), verify.Options{Stall: faultStall,
 				Chunks: func(int) int { return resetPeerChunk }, Pause: func(int) time.Duration { return resetPeerPause }})
 			if err == nil {
 				fail(spec.NoFault, fmt.Sprintf("the reset_peer toxic (%s, after %v) did not reset the connection: the exchange of %s finished, so the fault was not injected",
@@ -102,7 +101,7 @@ func (s *suite) resetSpecs() {
 			if err := sock.ResetStorm(ctx, r.inst.Addr(), stormResets); err != nil {
 				noErr(connectFailed(ctx, err), "")
 			}
-			_, err = s.exchange(ctx, keep, payload.Random(serveSize, 15), verify.Options{ExtraWait: extraWait})
+			_, err = s.exchange(ctx, keep, seeds().Random(serveSize, 15), verify.Options{ExtraWait: extraWait})
 			noErr(err, "the connection kept open through the storm")
 			r.serves(ctx, fmt.Sprintf("after %s resets", count(stormResets)))
 			r.afterFault(ctx, fmt.Sprintf("%s connect-then-reset cycles", count(stormResets)))

@@ -32,13 +32,13 @@ func (s *suite) slowSpecs() {
 			n := r.fit(pingClients, 1, "ping-pong clients")
 			exp := gmeasure.NewExperiment("S1 round trips")
 			AddReportEntry(exp.Name, exp)
-			base, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, 31)
+			base, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, seeds().Seed(31))
 			noErr(err, "baseline, before the non-reading client")
 			hog := dial(ctx, r.inst.Addr())
 			sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
 			noErr(err, "the non-reading client")
 			AddReportEntry("non-reading client", fmt.Sprintf("the server took %d bytes from it before it stopped reading", sent))
-			under, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, 32)
+			under, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, seeds().Seed(32))
 			noErr(err, "ping-pong beside a client that never reads (it had sent %d bytes)", sent)
 			for _, d := range base {
 				exp.RecordDuration("baseline", d)
@@ -62,7 +62,8 @@ func (s *suite) slowSpecs() {
 		s.it("S4", func(ctx SpecContext) {
 			r := s.start(ctx)
 			c := dial(ctx, r.proxy(toxi.Latency(toxi.Upstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond), toxi.Latency(toxi.Downstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond)))
-			_, err := s.exchange(ctx, c, payload.Random(latencySize, 34), verify.Options{Chunks: func(i int) int { return 1 + (i*997)%4096 }, ExtraWait: extraWait})
+			rng := seeds().Rand(35) // chunk sizes 1..4096; only the writer's goroutine draws from it
+			_, err := s.exchange(ctx, c, seeds().Random(latencySize, 34), verify.Options{Chunks: func(int) int { return 1 + rng.IntN(4096) }, ExtraWait: extraWait})
 			noErr(err, "")
 		})
 
@@ -103,7 +104,7 @@ func (s *suite) slowLong() {
 	s.it("S2", func(ctx SpecContext) {
 		r := s.start(ctx)
 		n := r.fit(tricklers, 1, "byte-at-a-time senders")
-		big := payload.Random(fastSize, 33)
+		big := seeds().Random(fastSize, 33)
 		fast := dial(ctx, r.inst.Addr())
 		var before []time.Duration
 		for i := range fastRounds {
@@ -116,7 +117,7 @@ func (s *suite) slowLong() {
 		var wg sync.WaitGroup
 		for i, c := range conns {
 			wg.Go(func() {
-				msg := payload.Random(trickleSize, uint64(3300+i))
+				msg := seeds().Random(trickleSize, uint64(3300+i))
 				errs[i] = sock.Trickle(ctx, c, msg, s.opts.protocol.Expect(msg), trickleEvery, trickleStall)
 			})
 		}
@@ -210,7 +211,7 @@ func (s *suite) slowLong() {
 		const blocks = 4 // interleaved, so both see the same moments of a busy host
 		for b := range blocks {
 			for i := range latencyRounds / blocks {
-				msg := payload.Random(latencyMsg, uint64(b*latencyRounds+i))
+				msg := seeds().Random(latencyMsg, uint64(b*latencyRounds+i))
 				st, err := verify.Exchange(ctx, y, msg, verify.Options{}) // the yardstick is upper-echo, whatever the target's protocol
 				noErr(kinded(spec.IOError, err), "the yardstick's round trip")
 				base = append(base, st.Elapsed)
@@ -247,9 +248,9 @@ func (s *suite) slowLong() {
 		// Interleaved blocks, so that the target and the yardstick see the
 		// same moments of a busy host, each under its own streaming load.
 		for b := range fairBlocks {
-			y, err := fairBlock(ctx, yard.Addr(), n, uint64(1100+100*b), payload.UpperEcho, &yload) // the yardstick is upper-echo, whatever the target's protocol
+			y, err := fairBlock(ctx, yard.Addr(), n, seeds().Seed(uint64(1100+100*b)), payload.UpperEcho, &yload) // the yardstick is upper-echo, whatever the target's protocol
 			noErr(kinded(spec.IOError, err), "the yardstick's block %d", b+1)
-			t, err := fairBlock(ctx, r.inst.Addr(), n, uint64(1200+100*b), s.opts.protocol, &load)
+			t, err := fairBlock(ctx, r.inst.Addr(), n, seeds().Seed(uint64(1200+100*b)), s.opts.protocol, &load)
 			noErr(err, "block %d of %d: ping-pong beside %d clients streaming at full speed", b+1, fairBlocks, fairStreamers)
 			base, got = append(base, y...), append(got, t...)
 		}

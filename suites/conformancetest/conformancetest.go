@@ -19,11 +19,13 @@
 // running specs. So Run must be reached on every run of that test, with
 // the same engine name.
 //
-// Selection, like -run: Only("E1", "hygiene") in code, ECHOSPEC_FOCUS=…
-// (the same selectors, comma-separated) in the environment, and -run's
+// Selection, like -run: Only("E1", "hygiene") in code, ECHOSPEC_ONLY=…
+// (the same selectors, comma-separated) in the environment, -run's
 // subtest patterns (go test -run 'TestConformance/hygiene' or
-// 'TestConformance//H1$'): a spec runs when it matches all of those that
-// are given. Ginkgo's own flags work too (go test -args -ginkgo.v); the
+// 'TestConformance//H1$'), and ECHOSPEC_FOCUS, a regular expression of
+// the specs' texts as in echospec run (ECHOSPEC_FOCUS='\[E12\]'): a spec
+// runs when it matches all of those that are given. The settings are the
+// table's (suites/settings, door GoTest). Ginkgo's own flags work too (go test -args -ginkgo.v); the
 // c10k spec (C2), the 4 GiB stream (E14) and the lifetime spec (L2) run
 // only with their label in -ginkgo.label-filter (c10k, 4gib, lifetime), as
 // in the suite, or when selected by their ID.
@@ -54,11 +56,18 @@ import (
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
+	"github.com/echospec/echospec/suites/settings"
 )
 
-// EnvFocus selects specs from the environment: spec IDs, categories or
-// levels, comma-separated (ECHOSPEC_FOCUS=E1,hygiene).
-const EnvFocus = "ECHOSPEC_FOCUS"
+// The variables Run reads (settings.In(settings.GoTest)).
+var (
+	// EnvOnly selects specs from the environment: spec IDs, categories or
+	// levels, comma-separated (ECHOSPEC_ONLY=E1,hygiene), as Only.
+	EnvOnly = settings.Only.Env
+	// EnvFocus selects the specs whose text matches a regular expression
+	// (ECHOSPEC_FOCUS='\[E12\]'), as echospec run --focus does.
+	EnvFocus = settings.Focus.Env
+)
 
 // Option adjusts Run.
 type Option func(*config)
@@ -97,7 +106,7 @@ func Run(t *testing.T, e engine.Engine, opts ...Option) {
 	for _, o := range opts {
 		o(&c)
 	}
-	sel, err := selection(c.only, os.Getenv(EnvFocus), runPatterns(t.Name()))
+	sel, err := choose(c.only, os.Getenv, runPatterns(t.Name()))
 	if err != nil {
 		t.Fatalf("conformancetest: %v", err)
 	}
@@ -120,6 +129,7 @@ func Run(t *testing.T, e engine.Engine, opts ...Option) {
 	if len(sel) < len(conformance.IDs()) {
 		suiteConfig.FocusStrings = append(suiteConfig.FocusStrings, focusRegexp(sel))
 	}
+
 	ginkgo.RunSpecs(t, "echospec conformance: "+e.Name(), suiteConfig, reporterConfig)
 	subtests(t, report, sel)
 }
@@ -227,7 +237,7 @@ func focusRegexp(ids []string) string {
 }
 
 // selection is the spec IDs, in the suite's order, that match every
-// selection given: only (selectors), focus (ECHOSPEC_FOCUS) and run (the
+// selection given: only (selectors), focus (ECHOSPEC_ONLY) and run (the
 // -run patterns for the category and ID subtests).
 func selection(only []string, focus string, run []*regexp.Regexp) ([]string, error) {
 	var filters []func(conformance.Def) bool
@@ -239,7 +249,7 @@ func selection(only []string, focus string, run []*regexp.Regexp) ([]string, err
 		filters = append(filters, f)
 	}
 	if focus = strings.TrimSpace(focus); focus != "" {
-		f, err := selectors(strings.Split(focus, ","), EnvFocus)
+		f, err := selectors(strings.Split(focus, ","), EnvOnly)
 		if err != nil {
 			return nil, err
 		}
@@ -263,9 +273,54 @@ func selection(only []string, focus string, run []*regexp.Regexp) ([]string, err
 		}
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("the selection matches no spec (Only %q, %s=%q, -run %s)", only, EnvFocus, focus, flagValue("test.run"))
+		return nil, fmt.Errorf("the selection matches no spec (Only %q, %s=%q, -run %s)", only, EnvOnly, focus, flagValue("test.run"))
 	}
 	return ids, nil
+}
+
+// choose is the selection (selection, focused) from only, the -run
+// patterns and the settings of conformancetest's door (settings.GoTest),
+// read through getenv.
+func choose(only []string, getenv func(string) string, run []*regexp.Regexp) ([]string, error) {
+	sel, err := selection(only, getenv(EnvOnly), run)
+	if err != nil {
+		return nil, err
+	}
+	return focused(sel, getenv(EnvFocus))
+}
+
+// focused is the specs of sel whose text ("[ID] requirement") matches
+// focus (ECHOSPEC_FOCUS), a regular expression; all of sel when focus is
+// empty. A list of selectors, which ECHOSPEC_FOCUS was before, is refused
+// with the setting it is now (ECHOSPEC_ONLY).
+func focused(sel []string, focus string) ([]string, error) {
+	if focus = strings.TrimSpace(focus); focus == "" {
+		return sel, nil
+	}
+	if _, err := selectors(strings.Split(focus, ","), EnvFocus); err == nil {
+		return nil, fmt.Errorf("%s=%q: %s is a regular expression of the specs' texts, as in echospec run; "+
+			"to select specs by ID, category or level use %s=%s (or %s='\\[ID\\]')", EnvFocus, focus, EnvFocus, EnvOnly, focus, EnvFocus)
+	}
+	re, err := regexp.Compile(focus)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvFocus, err)
+	}
+	var ids []string
+	for _, id := range sel {
+		if re.MatchString(specText(id)) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("the selection matches no spec (%s=%q among %d selected)", EnvFocus, focus, len(sel))
+	}
+	return ids, nil
+}
+
+// specText is spec id's text as the suite names it: "[ID] requirement".
+func specText(id string) string {
+	d, _ := conformance.Lookup(id)
+	return "[" + id + "] " + d.Text
 }
 
 // selectors is a filter matching a Def by any of sels: an ID, a

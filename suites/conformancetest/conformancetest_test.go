@@ -17,6 +17,7 @@ import (
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/goroutine"
 	"github.com/echospec/echospec/suites/conformance"
+	"github.com/echospec/echospec/suites/settings"
 )
 
 func TestSelection(t *testing.T) {
@@ -65,11 +66,57 @@ func TestSelection(t *testing.T) {
 			t.Errorf("selection(%q) = %v, want an error naming the bad selector", bad, err)
 		}
 	}
-	if _, err := selection(nil, "bogus", nil); err == nil || !strings.Contains(err.Error(), EnvFocus) {
-		t.Errorf("a bad %s: %v", EnvFocus, err)
+	if _, err := selection(nil, "bogus", nil); err == nil || !strings.Contains(err.Error(), EnvOnly) {
+		t.Errorf("a bad %s: %v", EnvOnly, err)
 	}
 	if _, err := selection([]string{"E1"}, "H1", nil); err == nil || !strings.Contains(err.Error(), "matches no spec") {
 		t.Errorf("an empty selection: %v", err)
+	}
+}
+
+// ECHOSPEC_FOCUS is a regular expression of the specs' texts, as in
+// echospec run; the list of selectors it was is refused, naming
+// ECHOSPEC_ONLY.
+func TestFocused(t *testing.T) {
+	all := conformance.IDs()
+	got, err := focused(all, `\[E1p?\]`)
+	if err != nil || !slices.Equal(got, []string{"E1", "E1p"}) {
+		t.Errorf(`focused(all, \[E1p?\]) = %v, %v; want [E1 E1p]`, got, err)
+	}
+	if got, err := focused([]string{"E1", "H1"}, "descriptor|fd"); err != nil || !slices.Equal(got, []string{"H1"}) {
+		t.Errorf("focused([E1 H1], descriptor|fd) = %v, %v; want [H1]", got, err)
+	}
+	if got, _ := focused(all, ""); !slices.Equal(got, all) {
+		t.Errorf("an empty focus narrows to %v", got)
+	}
+	for _, old := range []string{"E1,hygiene", "E12", " must "} {
+		if _, err := focused(all, old); err == nil || !strings.Contains(err.Error(), EnvOnly) {
+			t.Errorf("focused(%q) = %v; want an error naming %s", old, err, EnvOnly)
+		}
+	}
+	if _, err := focused(all, "[E1"); err == nil || !strings.Contains(err.Error(), EnvFocus) {
+		t.Errorf("a bad regexp: %v", err)
+	}
+	if _, err := focused([]string{"E1"}, "descriptor"); err == nil || !strings.Contains(err.Error(), "matches no spec") {
+		t.Errorf("an empty focus: %v", err)
+	}
+}
+
+// TestGoTestDoor fails when a setting of conformancetest's door
+// (settings.GoTest) misses it, or it reads one outside the door.
+func TestGoTestDoor(t *testing.T) {
+	var asked []string
+	got, err := choose(nil, func(k string) string {
+		asked = append(asked, k)
+		return map[string]string{EnvOnly: "echo", EnvFocus: `\[E1\]`}[k]
+	}, nil)
+	if err != nil || !slices.Equal(got, []string{"E1"}) {
+		t.Errorf("ECHOSPEC_ONLY=echo ECHOSPEC_FOCUS='\\[E1\\]': %v, %v; want [E1]", got, err)
+	}
+	for _, s := range settings.All() {
+		if s.In(settings.GoTest) != slices.Contains(asked, s.Env) {
+			t.Errorf("%s: in conformancetest's door %v, read by it %v", s.Env, s.In(settings.GoTest), slices.Contains(asked, s.Env))
+		}
 	}
 }
 

@@ -34,8 +34,7 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func echospecRun() report.Run {
 	return report.Run{Runner: report.RunnerEchospec, Outside: "srv", Dir: "/work dir",
-		Settings: map[string]string{"ECHOSPEC_TARGET_CMD": "exec ./srv -x", "ECHOSPEC_TARGET_NAME": "srv", "ECHOSPEC_ENGINES": "epoll,poll", "ECHOSPEC_STRICT": "1"},
-		Flags:    map[string]string{"ECHOSPEC_TARGET_CMD": "cmd", "ECHOSPEC_TARGET_NAME": "name", "ECHOSPEC_ENGINES": "engine", "ECHOSPEC_STRICT": "strict"}}
+		Settings: map[string]string{"ECHOSPEC_TARGET_CMD": "exec ./srv -x", "ECHOSPEC_TARGET_NAME": "srv", "ECHOSPEC_ENGINES": "epoll,poll", "ECHOSPEC_STRICT": "1"}}
 }
 
 func TestMergeShards(t *testing.T) {

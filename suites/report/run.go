@@ -3,11 +3,12 @@ package report
 import (
 	"encoding/json"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/echospec/echospec/suites/settings"
 )
 
 // Report entries that a run writes once, in its SynchronizedBeforeSuite
@@ -37,12 +38,10 @@ const (
 type Run struct {
 	// Runner is RunnerEchospec or RunnerGinkgo.
 	Runner string `json:"runner"`
-	// Settings are the ECHOSPEC_* settings in force, by variable name;
-	// empty ones are left out.
+	// Settings are the ECHOSPEC_* settings in force that a rerun may keep
+	// (settings.Setting.Recorded), by variable name; empty ones are left
+	// out.
 	Settings map[string]string `json:"settings,omitempty"`
-	// Flags are the echospec command's flag names, by variable name, for
-	// RunnerEchospec rerun commands.
-	Flags map[string]string `json:"flags,omitempty"`
 	// Outside is the name of the outside target (a command or an
 	// address), if there is one; every other target is a built-in engine.
 	Outside string `json:"outside,omitempty"`
@@ -51,52 +50,56 @@ type Run struct {
 	Dir string `json:"dir,omitempty"`
 }
 
-// The settings a rerun command of one target keeps, by variable name:
-// the outside target's own, and those of every target.
-var (
-	outsideSettings = []string{"ECHOSPEC_TARGET_CMD", "ECHOSPEC_TARGET_ADDR", "ECHOSPEC_TARGET_NAME", "ECHOSPEC_TARGET_PROFILE",
-		"ECHOSPEC_TARGET_PIDFILE", "ECHOSPEC_TARGET_HOST", "ECHOSPEC_EXPECTED_FAILURES"}
-	commonSettings = []string{"ECHOSPEC_TOXIPROXY_URL", "ECHOSPEC_PROTOCOL", "ECHOSPEC_STRICT"}
-	// pathSettings hold paths that may be relative to Run.Dir.
-	pathSettings = []string{"ECHOSPEC_TARGET_CMD", "ECHOSPEC_TARGET_PIDFILE", "ECHOSPEC_EXPECTED_FAILURES"}
-)
-
 // FocusOf is the --focus pattern that selects spec id and no other (not
 // E1p for E1, not E10 for E1).
 func FocusOf(id string) string { return `\[` + regexp.QuoteMeta(id) + `\]` }
 
 // Rerun is the shell command that runs spec id against target tg again,
-// alone, with the same settings, label filter and seed; "" when the
-// report does not say how it was run.
+// alone, with the same settings, label filter and seed — the seed decides
+// its payloads, so the rerun sends the same bytes; "" when the report
+// does not say how it was run. What it keeps of each setting is the
+// table's (settings.Setting.Rerun): the engine it reruns, the outside
+// target's settings for the outside target, the common ones always.
 func (r Run) Rerun(tg, id string, seed int64, labelFilter string) string {
 	if r.Runner == "" {
 		return ""
 	}
-	settings := map[string]string{}
-	keep := commonSettings
-	if tg == r.Outside {
-		keep = append(slices.Clone(keep), outsideSettings...)
-	} else {
-		settings["ECHOSPEC_ENGINES"] = tg
+	type kept struct {
+		s *settings.Setting
+		v string
 	}
+	var keep []kept
 	needDir := false
-	for _, k := range keep {
-		if v := r.Settings[k]; v != "" {
-			settings[k] = v
-			needDir = needDir || slices.Contains(pathSettings, k)
+	for _, role := range []settings.Rerun{settings.KeepTarget, settings.KeepOutside, settings.KeepAlways} {
+		for _, s := range settings.All() {
+			if s.Rerun != role {
+				continue
+			}
+			v := r.Settings[s.Env]
+			switch {
+			case role == settings.KeepTarget:
+				if tg == r.Outside {
+					continue
+				}
+				v = tg
+			case role == settings.KeepOutside && tg != r.Outside:
+				continue
+			}
+			if v == "" {
+				continue
+			}
+			keep = append(keep, kept{s, v})
+			needDir = needDir || s.Type == settings.Path || s.FromDir
 		}
 	}
 	var parts []string
 	if r.Dir != "" && (needDir || r.Runner == RunnerGinkgo) {
 		parts = append(parts, "cd", ShellQuote(r.Dir), "&&")
 	}
-	order := append(append([]string{"ECHOSPEC_ENGINES"}, outsideSettings...), commonSettings...)
 	switch r.Runner {
 	case RunnerGinkgo:
-		for _, k := range order {
-			if v, ok := settings[k]; ok {
-				parts = append(parts, k+"="+ShellQuote(v))
-			}
+		for _, k := range keep {
+			parts = append(parts, k.s.Env+"="+ShellQuote(k.v))
 		}
 		parts = append(parts, "go", "tool", "ginkgo", "run")
 		if labelFilter != "" {
@@ -105,21 +108,17 @@ func (r Run) Rerun(tg, id string, seed int64, labelFilter string) string {
 		parts = append(parts, "--focus="+ShellQuote(FocusOf(id)), "--seed="+strconv.FormatInt(seed, 10), "./suites/conformance")
 	default:
 		parts = append(parts, "echospec", "run")
-		for _, k := range order {
-			v, ok := settings[k]
-			if !ok {
-				continue
+		for _, k := range keep {
+			switch {
+			case !k.s.In(settings.Run): // no flag of its own: the variable
+				parts = append([]string{k.s.Env + "=" + ShellQuote(k.v)}, parts...)
+			case k.s.Type == settings.Bool:
+				if on, _ := settings.ParseBool(k.v); on {
+					parts = append(parts, "--"+k.s.Flag)
+				}
+			default:
+				parts = append(parts, "--"+k.s.Flag, ShellQuote(k.v))
 			}
-			flag := r.Flags[k]
-			if flag == "" { // no flag of its own: the variable
-				parts = append([]string{k + "=" + ShellQuote(v)}, parts...)
-				continue
-			}
-			if k == "ECHOSPEC_STRICT" {
-				parts = append(parts, "--"+flag)
-				continue
-			}
-			parts = append(parts, "--"+flag, ShellQuote(v))
 		}
 		if labelFilter != "" {
 			parts = append(parts, "--label-filter", ShellQuote(labelFilter))

@@ -17,10 +17,12 @@ import (
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/servers/engine"
+	"github.com/echospec/echospec/suites/settings"
 )
 
 // Config is what to test, as set by the ECHOSPEC_* environment variables
-// or the suite's flags of the same meaning.
+// or the suite's flags of the same meaning (the table of settings,
+// suites/settings).
 type Config struct {
 	Engines      []string // built-in engines; nil means the default
 	TargetCmd    string   // an outside server to start
@@ -50,6 +52,11 @@ type Config struct {
 	// failures (the format of the built-in one); "" = none.
 	ExpectedFailures string
 
+	// Values are the settings of the test binary's door
+	// (settings.Suite) that are set, trimmed, by variable: Value reads a
+	// setting that needs no parsing of its own.
+	Values map[string]string
+
 	// Spawn, when set, says how to run a built-in engine in a process of
 	// its own, for the specs that probe the server's process (false: not
 	// at all). When nil, the engine's target is target.InProcess's: the
@@ -57,21 +64,8 @@ type Config struct {
 	Spawn func(e engine.Engine) (target.CommandSpec, bool)
 }
 
-// Environment variable names.
-const (
-	EnvStrict           = "ECHOSPEC_STRICT"
-	EnvPIDFile          = "ECHOSPEC_TARGET_PIDFILE"
-	EnvExpectedFailures = "ECHOSPEC_EXPECTED_FAILURES"
-	EnvEngines          = "ECHOSPEC_ENGINES"
-	EnvTargetCmd        = "ECHOSPEC_TARGET_CMD"
-	EnvTargetName       = "ECHOSPEC_TARGET_NAME"
-	EnvTargetAddr       = "ECHOSPEC_TARGET_ADDR"
-	EnvToxiproxy        = "ECHOSPEC_TOXIPROXY_URL"
-	EnvProfile          = "ECHOSPEC_TARGET_PROFILE"
-	EnvTargetHost       = "ECHOSPEC_TARGET_HOST"
-	EnvNetwork          = "ECHOSPEC_TARGET_NETWORK"
-	EnvProtocol         = "ECHOSPEC_PROTOCOL"
-)
+// Value is setting s's value ("" when it is unset).
+func (c Config) Value(s *settings.Setting) string { return c.Values[s.Env] }
 
 // LoadConfig reads the configuration through get (os.Getenv, or flags
 // falling back to it). It checks syntax only; Targets and Preflight check
@@ -87,12 +81,17 @@ func LoadConfig(get func(string) string) (Config, error) {
 		TargetHost:       strings.TrimSpace(get(EnvTargetHost)),
 		Network:          strings.TrimSpace(get(EnvNetwork)),
 	}
-	switch v := strings.TrimSpace(get(EnvStrict)); v {
-	case "", "0", "false":
-	case "1", "true":
-		c.Strict = true
-	default:
-		return c, fmt.Errorf("%s=%q: want 1 or 0", EnvStrict, v)
+	if err := checkTypes(get); err != nil {
+		return c, err
+	}
+	c.Strict, _ = settings.ParseBool(get(EnvStrict))
+	for _, s := range settings.In(settings.Suite) {
+		if v := strings.TrimSpace(get(s.Env)); v != "" {
+			if c.Values == nil {
+				c.Values = map[string]string{}
+			}
+			c.Values[s.Env] = v
+		}
 	}
 	for _, n := range strings.Split(get(EnvEngines), ",") {
 		if n = strings.TrimSpace(n); n != "" {

@@ -18,13 +18,14 @@ import (
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/report"
+	"github.com/echospec/echospec/suites/settings"
 )
 
 // Setup says how a run of the conformance suite is wired. The Ginkgo suite
 // (suites/conformance) and the echospec command differ only in it.
 type Setup struct {
 	// Get returns a setting by its ECHOSPEC_* name: a flag, falling back
-	// to the environment.
+	// to the environment (Flags makes one for the test binary).
 	Get func(string) string
 	// Dir is where an outside command runs and where relative paths (its
 	// PID file, the expected-failures file) are resolved; "" = the working
@@ -36,9 +37,6 @@ type Setup struct {
 	// Runner is report.RunnerGinkgo or report.RunnerEchospec: how the
 	// reports write the command that reruns a failed spec.
 	Runner string
-	// Flags are the runner's flag names by variable name, for its rerun
-	// commands (report.Run.Flags).
-	Flags map[string]string
 }
 
 // Suite is one run of the conformance suite: its configuration, resolved
@@ -75,9 +73,15 @@ func Load(s Setup) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := report.Run{Runner: s.Runner, Settings: map[string]string{}, Flags: s.Flags, Dir: s.Dir}
-	for _, v := range Variables {
-		if v.Env == EnvReportDir {
+	return &Suite{Config: cfg, Targets: targets, Expected: xfail, Run: s.record(cfg)}, nil
+}
+
+// record is what the reports keep of the run: every setting a rerun may
+// keep (settings.Setting.Recorded) that is set, for the rerun commands.
+func (s Setup) record(cfg Config) report.Run {
+	run := report.Run{Runner: s.Runner, Settings: map[string]string{}, Dir: s.Dir}
+	for _, v := range settings.In(settings.Suite) {
+		if !v.Recorded() {
 			continue
 		}
 		if val := s.Get(v.Env); val != "" {
@@ -87,7 +91,7 @@ func Load(s Setup) (*Suite, error) {
 	if cfg.TargetCmd != "" || cfg.TargetAddr != "" {
 		run.Outside = cfg.TargetName
 	}
-	return &Suite{Config: cfg, Targets: targets, Expected: xfail, Run: run}, nil
+	return run
 }
 
 // Register declares, before RunSpecs, the whole suite: every spec against

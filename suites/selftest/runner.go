@@ -8,7 +8,7 @@
 //	ECHOSPEC_SELFTEST_REPORT=reports/selftest.md go test -timeout 20m ./suites/selftest
 //
 // builds the conformance test binary once, runs it against every target as
-// an outside command (ECHOSPEC_TARGET_CMD), several at a time, with a JSON
+// an outside command (ECHOSPEC_TARGET_CMD, suiteSettings), several at a time, with a JSON
 // report each — every faulty server on the specs it declares (or, with
 // ECHOSPEC_SELFTEST_MATRIX=1, on the default selection), every correct
 // server on the default selection — and fails when a faulty
@@ -36,12 +36,13 @@ import (
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/servers/faulty"
 	"github.com/echospec/echospec/suites/report"
+	"github.com/echospec/echospec/suites/settings"
 )
 
 // Target is one server the suite runs against, as an outside command.
 type Target struct {
 	Name    string
-	Cmdline string // ECHOSPEC_TARGET_CMD, run from the module root
+	Cmdline string // ECHOSPEC_TARGET_CMD (settings.TargetCmd), run from the module root
 	// Skip is a Ginkgo --skip pattern and LabelFilter a label filter that
 	// narrow the default selection ("" runs all of it).
 	Skip, LabelFilter string
@@ -173,11 +174,7 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	res, err := target.RunJob(ctx, target.Job{
 		Args: args,
 		Dir:  filepath.Join(o.Root, "suites", "conformance"),
-		Env: append(append(suiteEnv(),
-			"ECHOSPEC_TARGET_CMD="+t.Cmdline,
-			"ECHOSPEC_TARGET_NAME="+t.Name,
-			"ECHOSPEC_TARGET_PROFILE="+t.Profile.String(),
-		), t.Env...),
+		Env:  append(append(suiteEnv(), suiteSettings(t)...), t.Env...),
 		Tail: 32 << 10,
 	})
 	run.Duration, run.Output, run.ExitCode = res.Duration, res.Output, res.ExitCode
@@ -212,6 +209,22 @@ func entriesOf(r types.Report, tg string) map[string][]types.ReportEntry {
 		}
 	}
 	return out
+}
+
+// suiteSettings are the settings the self-test gives every run of the
+// suite (the door settings.Selftest), NAME=VALUE: the target, as an
+// outside command.
+func suiteSettings(t Target) []string {
+	values := map[*settings.Setting]string{
+		settings.TargetCmd:     t.Cmdline,
+		settings.TargetName:    t.Name,
+		settings.TargetProfile: t.Profile.String(),
+	}
+	var env []string
+	for _, s := range settings.In(settings.Selftest) {
+		env = append(env, s.Env+"="+values[s])
+	}
+	return env
 }
 
 // suiteEnv is this process's environment without the suite's own
