@@ -33,6 +33,8 @@ type runCmd struct {
 	Focus            string        `help:"Run only specs whose text matches this regular expression, e.g. '\\[E12\\]'." env:"ECHOSPEC_FOCUS" placeholder:"REGEXP" group:"selection"`
 	Seed             int64         `help:"The random seed (payloads, chunk sizes); 0 = a new one, printed." env:"ECHOSPEC_SEED" group:"selection"`
 	Timeout          time.Duration `help:"Stop the whole run after this long." default:"1h" env:"ECHOSPEC_TIMEOUT" group:"selection"`
+	Explore          string        `help:"X1's time for random scenarios, e.g. 10m for a nightly run (default 10s)." env:"ECHOSPEC_EXPLORE" placeholder:"DURATION" group:"selection"`
+	Replay           string        `help:"Replay a script X1 saved for a failing scenario, exactly, against the target (selects X1 unless --focus or --label-filter says otherwise)." env:"ECHOSPEC_REPLAY" placeholder:"FILE" group:"selection"`
 	ExpectedFailures string        `help:"The outside target's expected failures: lines of TARGET SPEC-ID KIND REASON." env:"ECHOSPEC_EXPECTED_FAILURES" placeholder:"FILE" group:"verdicts"`
 	Strict           bool          `help:"A declared expected failure that passes fails the run." env:"ECHOSPEC_STRICT" group:"verdicts"`
 	Baseline         string        `help:"A JSON report of an earlier run of the same targets: show what changed, exit 3 on a regression." env:"ECHOSPEC_BASELINE" placeholder:"FILE" group:"verdicts"`
@@ -56,6 +58,8 @@ var flags = map[string]string{
 	runner.EnvExpectedFailures: "expected-failures",
 	runner.EnvStrict:           "strict",
 	runner.EnvReportDir:        "report-dir",
+	runner.EnvExplore:          "explore",
+	runner.EnvReplay:           "replay",
 }
 
 // setting is the value of the setting named by its variable.
@@ -90,6 +94,10 @@ func (c *runCmd) setting(name string) string {
 		return ""
 	case runner.EnvReportDir:
 		return c.ReportDir
+	case runner.EnvExplore:
+		return c.Explore
+	case runner.EnvReplay:
+		return c.Replay
 	}
 	return os.Getenv(name)
 }
@@ -135,6 +143,8 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 	suiteConfig.LabelFilter = c.LabelFilter
 	if c.Focus != "" {
 		suiteConfig.FocusStrings = []string{c.Focus}
+	} else if c.Replay != "" && c.LabelFilter == "" {
+		suiteConfig.FocusStrings = []string{`\[X1\]`} // a replay is X1's
 	}
 	if c.Seed != 0 {
 		suiteConfig.RandomSeed = c.Seed

@@ -50,6 +50,11 @@ type Config struct {
 	// failures (the format of the built-in one); "" = none.
 	ExpectedFailures string
 
+	// Explore is X1's budget for random scenarios (0: its default), and
+	// Replay the text of a script X1 is to replay instead ("": none).
+	Explore time.Duration
+	Replay  string
+
 	// Spawn, when set, says how to run a built-in engine in a process of
 	// its own, for the specs that probe the server's process (false: not
 	// at all). When nil, the engine's target is target.InProcess's: the
@@ -71,6 +76,8 @@ const (
 	EnvTargetHost       = "ECHOSPEC_TARGET_HOST"
 	EnvNetwork          = "ECHOSPEC_TARGET_NETWORK"
 	EnvProtocol         = "ECHOSPEC_PROTOCOL"
+	EnvExplore          = "ECHOSPEC_EXPLORE"
+	EnvReplay           = "ECHOSPEC_REPLAY"
 )
 
 // LoadConfig reads the configuration through get (os.Getenv, or flags
@@ -126,6 +133,11 @@ func LoadConfig(get func(string) string) (Config, error) {
 	}
 	if c.TargetName == "" {
 		c.TargetName = "external"
+	}
+	if v := strings.TrimSpace(get(EnvExplore)); v != "" {
+		if c.Explore, err = time.ParseDuration(v); err != nil || c.Explore <= 0 {
+			return c, fmt.Errorf("%s=%q: want a positive duration, such as 10s or 10m", EnvExplore, v)
+		}
 	}
 	if c.Profile, err = engine.ParseProfile(get(EnvProfile)); err != nil {
 		return c, fmt.Errorf("%s: %w", EnvProfile, err)

@@ -28,4 +28,6 @@ var Variables = []Variable{
 	{EnvExpectedFailures, "expected-failures", "a file of the outside target's expected failures, in the format of the built-in one (see Expected failures)"},
 	{EnvStrict, "strict", "`1`: a declared expected failure that passes fails the run, so stale declarations are retired"},
 	{EnvReportDir, "report-dir", "also write `index.html` and `matrix.md` there"},
+	{EnvExplore, "explore", "X1's time for random scenarios, a Go duration (default `10s`); a nightly run gives it minutes (`10m`) with `--label-filter=explore`"},
+	{EnvReplay, "replay", "a script X1 printed and saved for a failing scenario (relative to the repository root): X1 runs exactly that scenario once, against any target, instead of exploring; the other specs run as selected"},
 }
