@@ -502,8 +502,12 @@ const (
 	// backpressure, and to be read back within a stall.
 	exploreFloodMax   = 2 * mib
 	exploreFloodStill = 300 * time.Millisecond
-	// exploreBurstMax is the most connections a burst opens at once.
-	exploreBurstMax = 32
+	// exploreBurstMax is the most connections a burst opens at once, and
+	// exploreBurstSize about each one's payload (each a little less than
+	// the one before): several reads each, so that connections served at
+	// once overlap, as E7's do (32 of 8 KiB, 256 KiB in all).
+	exploreBurstMax  = 32
+	exploreBurstSize = 8 * kib
 	// exploreIdleMax is the longest idle operation.
 	exploreIdleMax = 500 * time.Millisecond
 	// exploreTime is X1's spec timeout with the default budget: the

@@ -618,8 +618,9 @@ func firstDiff(a, b []byte) int {
 	return -1
 }
 
-// burst opens n connections at once, each exchanging its own short
-// payload, and closes them.
+// burst opens n connections at once, each exchanging its own payload (of
+// several reads, so that a server sharing a buffer between connections
+// mixes them), and closes them.
 func (sc *scenario) burst(ctx context.Context, n int) error {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -631,7 +632,7 @@ func (sc *scenario) burst(ctx context.Context, n int) error {
 				return
 			}
 			defer c.Close()
-			p := append([]byte(fmt.Sprintf("burst %d ", i)), payload.Random(1+i*37%200, sc.seed+uint64(i))...)
+			p := append([]byte(fmt.Sprintf("burst %d ", i)), payload.Random(exploreBurstSize-i*97, sc.seed+uint64(i))...)
 			_, errs[i] = sc.x.s.exchange(ctx, c, p, verify.Options{Stall: exploreStall})
 		})
 	}
