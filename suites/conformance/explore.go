@@ -345,6 +345,9 @@ func (x *explorer) runIn(ctx context.Context, sc *scenario, ops []exploreOp) (er
 		}
 	}
 	if err := sc.finish(ctx); err != nil {
+		if len(sc.applied) == 0 {
+			return fmt.Errorf("the check of a fresh server, no operation before it: %w", err)
+		}
 		return fmt.Errorf("the check after the %d operations: %w", len(sc.applied), err)
 	}
 	return nil
@@ -775,12 +778,12 @@ func genOp() gopter.Gen {
 		{Weight: 10, Gen: on(opOpen)},
 		{Weight: 4, Gen: keeps},
 		{Weight: 3, Gen: cuts},
-		{Weight: 28, Gen: write},
-		{Weight: 20, Gen: sized(opRead, 1, exploreDueMax, true)},
-		{Weight: 3, Gen: on(opFlood)},
+		{Weight: 26, Gen: write},
+		{Weight: 18, Gen: sized(opRead, 1, exploreDueMax, true)},
+		{Weight: 6, Gen: on(opFlood)},
 		{Weight: 8, Gen: on(opHalfClose)},
 		{Weight: 6, Gen: on(opClose)},
-		{Weight: 6, Gen: on(opReset)},
+		{Weight: 8, Gen: on(opReset)},
 		{Weight: 5, Gen: sized(opBurst, 1, exploreBurstMax, false)},
 		{Weight: 6, Gen: sized(opIdle, 0, int(exploreIdleMax/time.Millisecond), false)},
 	})
