@@ -7,6 +7,7 @@ require (
 	github.com/Shopify/toxiproxy/v2 v2.12.0
 	github.com/alecthomas/kong v1.17.0
 	github.com/cloudwego/netpoll v0.7.2
+	github.com/leanovate/gopter v0.2.11
 	github.com/lesismal/nbio v1.6.8
 	github.com/onsi/ginkgo/v2 v2.34.0
 	github.com/onsi/gomega v1.44.0

@@ -25,10 +25,13 @@ const (
 	CatHygiene      Category = "hygiene"
 	CatLifecycle    Category = "lifecycle"
 	CatLoad         Category = "load"
+	// CatExplore is the explorer (X1): random scenarios checked against
+	// the protocol's model, a failure shrunk to a replayable script.
+	CatExplore Category = "explore"
 )
 
 // Categories lists every category, in report order.
-var Categories = []Category{CatEcho, CatReset, CatPartialWrite, CatSlowClient, CatHygiene, CatLifecycle, CatLoad}
+var Categories = []Category{CatEcho, CatReset, CatPartialWrite, CatSlowClient, CatHygiene, CatLifecycle, CatLoad, CatExplore}
 
 // CategoryOrder is c's place in Categories (len(Categories) if unknown).
 func CategoryOrder(c Category) int {

@@ -147,6 +147,8 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 	suiteConfig.LabelFilter = labelFilter
 	if focus != "" {
 		suiteConfig.FocusStrings = []string{focus}
+	} else if c.get(settings.Replay.Env) != "" && labelFilter == "" {
+		suiteConfig.FocusStrings = []string{`\[X1\]`} // a replay is X1's
 	}
 	if seed != 0 {
 		suiteConfig.RandomSeed = seed // the specs' payloads too (conformance: seeds)

@@ -101,6 +101,11 @@ func TestCatalog(t *testing.T) {
 		}
 	}
 	for _, c := range spec.Categories {
+		// The explorer (X1) is aimed at no defect in particular: its
+		// catch rate over this whole catalog is measured apart.
+		if c == spec.CatExplore {
+			continue
+		}
 		if perCategory[c] < 2 {
 			t.Errorf("category %s has %d faulty servers, want at least 2", c, perCategory[c])
 		}

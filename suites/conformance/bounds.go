@@ -459,3 +459,58 @@ const (
 	hugeStall      = largeStall
 	hugeStreamTime = 10 * time.Minute
 )
+
+// The explorer (X1, explore.go): random scenarios of operations on a few
+// connections, each checked against the model, a failure shrunk.
+const (
+	// exploreBudget is X1's time for new scenarios in the default suite
+	// (ECHOSPEC_EXPLORE sets another): a handful of scenarios per target,
+	// so that the default suite's wall time grows by little.
+	exploreBudget = 10 * time.Second
+	// exploreShrink is the most time spent shrinking a failure: every
+	// candidate is a scenario run on a fresh server (a command's start is
+	// 50–300 ms), and a shrink that runs out keeps the smallest failing
+	// scenario found by then.
+	exploreShrink = 30 * time.Second
+	// exploreShrinks bounds the shrinking steps, as gopter counts them
+	// (each step accepts one smaller failing scenario).
+	exploreShrinks = 200
+	// exploreStall is how long any read or write of a scenario may go
+	// without progress: verify's default, the stall time of most echo
+	// specs, which passes a correct engine on a loaded 2-core host.
+	exploreStall = 5 * time.Second
+	// exploreFaultedStall is the wait for a connection whose toxic cuts
+	// it (reset_peer, limit_data, timeout): its losses are excused, so it
+	// is read only for bytes that did come, briefly.
+	exploreFaultedStall = 500 * time.Millisecond
+	// exploreConns is the number of connection slots a scenario names
+	// (c1..c4): few, so that operations meet on the same connections.
+	exploreConns = 4
+	// exploreOps is the longest scenario, in operations.
+	exploreOps = 40
+	// exploreWriteMax and exploreChunkMax bound one write operation and
+	// its chunks; exploreDueMax is the most echo a connection may have
+	// due (sent, not read) before a write: it fits in loopback socket
+	// buffers (TCP and Unix) whatever the server, so a write never blocks
+	// on a client that is not reading.
+	exploreWriteMax = 24 * kib
+	exploreChunkMax = 4 * kib
+	exploreDueMax   = 48 * kib
+	// exploreFloodMax bounds a flood (a client that writes without
+	// reading until the server stops taking data for exploreFloodStill):
+	// enough to fill the socket buffers of a server that applies
+	// backpressure, and to be read back within a stall.
+	exploreFloodMax   = 2 * mib
+	exploreFloodStill = 300 * time.Millisecond
+	// exploreBurstMax is the most connections a burst opens at once, and
+	// exploreBurstSize about each one's payload (each a little less than
+	// the one before): several reads each, so that connections served at
+	// once overlap, as E7's do (32 of 8 KiB, 256 KiB in all).
+	exploreBurstMax  = 32
+	exploreBurstSize = 8 * kib
+	// exploreIdleMax is the longest idle operation.
+	exploreIdleMax = 500 * time.Millisecond
+	// exploreTime is X1's spec timeout with the default budget: the
+	// budget, a shrink, the scenario under way and the cleanup.
+	exploreTime = exploreBudget + exploreShrink + 30*time.Second
+)

@@ -36,6 +36,7 @@ type options struct {
 	xfail        map[string]Expected // spec ID → the declared failure
 	strict       bool
 	protocol     payload.Protocol // the echo every exchange is judged by
+	explore      ExploreOptions   // X1's budget, replay and scripts
 }
 
 // Expected is a declared expected failure of one spec on one target: the
@@ -109,6 +110,7 @@ func Specs(t target.Target, opts ...Option) bool {
 		s.lifetimeSpecs()
 		s.loadSpecs()
 		s.limitsSpecs()
+		s.exploreSpecs()
 		s.longSpecs()
 	})
 }
@@ -140,7 +142,7 @@ func specText(id string) string {
 // decorators are spec id's labels and timeout.
 func (s *suite) decorators(id string) []any {
 	d, _ := Lookup(id)
-	args := []any{Label(string(d.Category), string(d.Level)), SpecTimeout(d.Timeout)}
+	args := []any{Label(string(d.Category), string(d.Level)), SpecTimeout(s.timeout(d))}
 	if d.OnlyWhenAsked != "" {
 		args = append(args, Label(d.OnlyWhenAsked))
 	}
@@ -163,7 +165,7 @@ func (s *suite) declared(ctx SpecContext, id string) SpecContext {
 	if d.TCP != "" && s.network == "unix" {
 		Skip(fmt.Sprintf("needs TCP: %s; target %s serves a Unix-domain socket", d.TCP, s.t.Name()))
 	}
-	ctx = budget(ctx, d.Timeout)
+	ctx = budget(ctx, s.timeout(d))
 	if s.opts.protocol != payload.UpperEcho {
 		AddReportEntry(spec.ProtocolEntry, s.opts.protocol.String(), ReportEntryVisibilityNever)
 	}

@@ -32,7 +32,7 @@ func TestSelection(t *testing.T) {
 		{"nothing asked", nil, "", nil, nil},
 		{"an ID and a category", []string{"E1", "hygiene"}, "", nil, []string{"E1", "H1", "H2", "H3", "H4", "H5", "H6", "H7"}},
 		{"case and spaces", []string{" e1P ", "LIFECYCLE"}, "", nil, []string{"E1p", "L1"}},
-		{"a level", []string{"should"}, "", nil, []string{"E13", "S7", "S8", "S9", "S10", "H3", "H5", "L1"}},
+		{"a level", []string{"should"}, "", nil, []string{"E13", "S7", "S8", "S9", "S10", "H3", "H5", "L1", "X1"}},
 		{"env narrows Only", []string{"hygiene"}, "H1, H2,E1", nil, []string{"H1", "H2"}},
 		{"env alone", nil, "lifecycle", nil, []string{"L1"}},
 		{"-run category", nil, "", []string{"^hygiene$"}, []string{"H1", "H2", "H3", "H4", "H5", "H6", "H7"}},

@@ -56,6 +56,10 @@ type Config struct {
 	// (settings.Suite) that are set, trimmed, by variable: Value reads a
 	// setting that needs no parsing of its own.
 	Values map[string]string
+	// Explore is X1's budget for random scenarios (0: its default), and
+	// Replay the text of a script X1 is to replay instead ("": none).
+	Explore time.Duration
+	Replay  string
 
 	// Spawn, when set, says how to run a built-in engine in a process of
 	// its own, for the specs that probe the server's process (false: not
@@ -125,6 +129,11 @@ func LoadConfig(get func(string) string) (Config, error) {
 	}
 	if c.TargetName == "" {
 		c.TargetName = "external"
+	}
+	if v := strings.TrimSpace(get(EnvExplore)); v != "" {
+		if c.Explore, err = time.ParseDuration(v); err != nil || c.Explore <= 0 {
+			return c, fmt.Errorf("%s=%q: want a positive duration, such as 10s or 10m", EnvExplore, v)
+		}
 	}
 	if c.Profile, err = engine.ParseProfile(get(EnvProfile)); err != nil {
 		return c, fmt.Errorf("%s: %w", EnvProfile, err)

@@ -65,6 +65,9 @@ func Load(s Setup) (*Suite, error) {
 	}
 	cfg.Dir = s.Dir
 	cfg.Spawn = s.Spawn
+	if cfg.Replay, err = readReplay(s.Get(EnvReplay), s.Dir); err != nil {
+		return nil, err
+	}
 	targets, err := cfg.Targets(all.Registry())
 	if err != nil {
 		return nil, err
@@ -103,7 +106,8 @@ func (s *Suite) Register(onReport func(types.Report)) {
 	for _, tg := range s.Targets {
 		conformance.Specs(tg, conformance.WithToxiproxy(s.Config.ToxiproxyURL),
 			conformance.WithExpectedFailures(s.Expected[tg.Name()]), conformance.WithStrict(s.Config.Strict),
-			conformance.WithProtocol(s.Config.Protocol))
+			conformance.WithProtocol(s.Config.Protocol),
+			conformance.WithExplore(conformance.ExploreOptions{Budget: s.Config.Explore, Replay: s.Config.Replay, Dir: s.reportDir()}))
 	}
 	run, _ := json.Marshal(s.Run)
 	SynchronizedBeforeSuite(func(ctx SpecContext) {
@@ -203,4 +207,33 @@ func expectedFailures(cfg Config) (ExpectedFailures, error) {
 		x[outside] = ids
 	}
 	return x, nil
+}
+
+// readReplay reads the script X1 is to replay (ECHOSPEC_REPLAY, relative
+// to dir), checked: "" for none.
+func readReplay(path, dir string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", EnvReplay, err)
+	}
+	if err := conformance.CheckScript(string(b)); err != nil {
+		return "", fmt.Errorf("%s: %s: %w", EnvReplay, path, err)
+	}
+	return string(b), nil
+}
+
+// reportDir is where X1 saves the script of a failing scenario: the
+// report directory, if one is set ("": the temporary directory).
+func (s *Suite) reportDir() string {
+	d := s.Config.Value(settings.ReportDir)
+	if d != "" && !filepath.IsAbs(d) {
+		d = filepath.Join(s.Config.Dir, d)
+	}
+	return d
 }

@@ -71,6 +71,10 @@ func TestExpectedFailuresOfAnOutsideTarget(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.script")
+	if err := os.WriteFile(bad, []byte("seed 1\nwrite c9 10 in 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		set  map[string]string
 		want string
@@ -79,6 +83,8 @@ func TestLoadErrors(t *testing.T) {
 		{map[string]string{runner.EnvEngines: "nosuch"}, "nosuch"},
 		{map[string]string{runner.EnvTargetCmd: "x", runner.EnvExpectedFailures: "missing.txt"}, "missing.txt"},
 		{map[string]string{runner.EnvTargetCmd: "x", runner.EnvProfile: "bogus"}, runner.EnvProfile},
+		{map[string]string{runner.EnvReplay: "missing.script"}, "missing.script"},
+		{map[string]string{runner.EnvReplay: bad}, "line 2"},
 	} {
 		_, err := runner.Load(runner.Setup{Dir: dir, Get: getter(tt.set)})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

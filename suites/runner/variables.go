@@ -24,6 +24,8 @@ var (
 	EnvNetwork          = settings.Network.Env
 	EnvProtocol         = settings.Protocol.Env
 	EnvReportDir        = settings.ReportDir.Env
+	EnvExplore          = settings.Explore.Env
+	EnvReplay           = settings.Replay.Env
 )
 
 // Flags registers on fs the test binary's flags (the door

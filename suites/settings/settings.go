@@ -233,6 +233,14 @@ var (
 		Type: Duration, Default: "1h", Doors: Run,
 		Help:    "Stop the whole run after this long.",
 		Meaning: "stop the whole run after this long (the test binary: Ginkgo's own `--timeout`)"})
+	Explore = add(Setting{Env: "ECHOSPEC_EXPLORE", Flag: "explore", Placeholder: "DURATION", Group: "selection",
+		Type: Duration, Default: "10s", Doors: Run | Suite, Rerun: KeepAlways,
+		Help:    "X1's time for random scenarios, e.g. 10m for a nightly run (default 10s).",
+		Meaning: "X1's time for random scenarios, a positive Go duration; a nightly run gives it minutes (`10m`) with `--label-filter=explore`"})
+	Replay = add(Setting{Env: "ECHOSPEC_REPLAY", Flag: "replay", Placeholder: "FILE", Group: "selection",
+		Type: Path, Doors: Run | Suite, Rerun: KeepAlways,
+		Help:    "Replay a script X1 saved for a failing scenario, exactly, against the target (selects X1 unless --focus or --label-filter says otherwise).",
+		Meaning: "a script X1 printed and saved for a failing scenario: X1 runs exactly that scenario once, against any target, instead of exploring; `echospec run` then selects X1 alone unless `--focus` or `--label-filter` is given"})
 	ExpectedFailures = add(Setting{Env: "ECHOSPEC_EXPECTED_FAILURES", Flag: "expected-failures", Placeholder: "FILE", Group: "verdicts",
 		Type: Path, Doors: Run | Suite | Stability, Rerun: KeepOutside,
 		Help:    "The outside target's expected failures: lines of TARGET SPEC-ID KIND REASON.",

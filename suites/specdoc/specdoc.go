@@ -31,6 +31,7 @@ var categoryText = map[spec.Category]string{
 	spec.CatHygiene:      "after connections end: fds, threads and memory back to baseline; out of fds: survive, do not spin",
 	spec.CatLifecycle:    "listening in time after start, exiting in time after SIGTERM, a lifetime of 70,000 connections to one process",
 	spec.CatLoad:         "many connections at once, fd numbers past FD_SETSIZE, the max-conns wait, and a soak of a gigabyte",
+	spec.CatExplore:      "random scenarios of operations on several connections, each checked against the protocol's model; a failure shrunk to a script that replays it",
 }
 
 // SPEC renders SPEC.md.

@@ -109,6 +109,10 @@ type Selection struct {
 	// expected-failures file, passed to the suite for a target named
 	// like an engine ("" = none).
 	ExpectedFailures string
+	// Unaimed runs Specs on every faulty server whether it declares them
+	// or not, any failure counted as a catch (its kind shown): the catch
+	// rate of a spec aimed at no defect in particular, such as X1's.
+	Unaimed bool
 }
 
 // Subjects builds the sweep's subjects from the engine registry, the
@@ -180,7 +184,16 @@ func Subjects(bin selftest.Binaries, sel Selection) ([]Subject, []string, error)
 		}
 		bug := t.Bug
 		s := Subject{Declared: map[string][]spec.Kind{}}
+		if sel.Unaimed {
+			for _, id := range sel.Specs {
+				s.Specs = append(s.Specs, id)
+				s.Declared[id] = anyKind()
+			}
+		}
 		for _, c := range bug.Declared() {
+			if sel.Unaimed {
+				break
+			}
 			if len(sel.Specs) > 0 && !slices.Contains(sel.Specs, c.ID) {
 				continue
 			}
@@ -217,6 +230,16 @@ func Subjects(bin selftest.Binaries, sel Selection) ([]Subject, []string, error)
 		subjects[i].Target.Focus = Focus(subjects[i].Specs)
 	}
 	return subjects, notes, nil
+}
+
+// anyKind is every failure kind: with Selection.Unaimed, any failure is a
+// catch.
+func anyKind() []spec.Kind {
+	var ks []spec.Kind
+	for _, k := range spec.AllKinds {
+		ks = append(ks, k.Kind)
+	}
+	return ks
 }
 
 func wanted(names []string, name string) bool { return len(names) == 0 || slices.Contains(names, name) }

@@ -291,6 +291,16 @@ func TestSubjects(t *testing.T) {
 		t.Errorf("eagain-spin: specs %v, aimed %v, target %+v; want S9 alone, aimed, no other narrowing", e.Specs, e.Aimed, e.Target)
 	}
 
+	// Unaimed: a faulty server runs the specs given, declared or not, and
+	// any failure kind is a catch.
+	subs, _, err = Subjects(bin, Selection{Targets: []string{"eagain-spin"}, Specs: []string{"X1"}, Unaimed: true})
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("unaimed: %v, %v", subs, err)
+	}
+	if u := subs[0]; !slices.Equal(u.Specs, []string{"X1"}) || len(u.Aimed) != 0 || !slices.Contains(u.Declared["X1"], spec.WrongByte) || u.Target.Focus != `\[(X1)\]` {
+		t.Errorf("unaimed eagain-spin: specs %v, aimed %v, declared %v, focus %s", u.Specs, u.Aimed, u.Declared, u.Target.Focus)
+	}
+
 	for _, sel := range []Selection{{Targets: []string{"no-such-engine"}}, {Specs: []string{"Z9"}}} {
 		if _, _, err := Subjects(bin, sel); err == nil {
 			t.Errorf("Subjects(%+v): want an error", sel)

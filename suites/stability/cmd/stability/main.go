@@ -62,7 +62,12 @@ func run() int {
 	out := fs.String("out", "reports/stability", "where stability.md and stability.json go")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "the most one run of the suite may take")
 	keep := fs.Bool("keep", false, "keep each run's Ginkgo JSON report under OUT/runs")
+	unaimed := fs.Bool("unaimed", false, "run -specs on every faulty server whether it declares them or not, any failure a catch: a catch rate (e.g. -specs X1 -unaimed -runs 1 -parallel 1)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
+		return 2
+	}
+	if *unaimed && *specs == "" {
+		fmt.Fprintln(os.Stderr, "stability: -unaimed needs -specs")
 		return 2
 	}
 	if fs.NArg() > 0 || *runs < 1 || *parallel < 1 || *hogs < 0 {
@@ -93,6 +98,7 @@ func run() int {
 		Targets:          list(*targets),
 		Specs:            list(*specs),
 		ExpectedFailures: filepath.Join(root, "suites", "runner", "expected_failures.txt"),
+		Unaimed:          *unaimed,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stability:", err)

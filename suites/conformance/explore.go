@@ -1,0 +1,798 @@
+package conformance
+
+// X1, the explorer: random scenarios of operations on a few connections
+// (open, write, read, flood, half-close, close, reset, burst, idle, and
+// connections through toxiproxy toxics), each checked against the model
+// of the protocol, so that the suite finds bugs no spec was written for.
+// A failing scenario is shrunk to a minimal one and printed as a script
+// that replays it (explore_script.go).
+//
+// The scenarios and their shrinking come from gopter
+// (github.com/leanovate/gopter), not pgregory.net/rapid: gopter takes its
+// seed, its number of tests and its shrink bound as parameters of each
+// check (gopter.TestParameters) and returns the shrunk value, where rapid
+// reads its seed and checks from process-wide flags or environment
+// variables at init, writes fail files under testdata and calls
+// testing.Short, which panics outside go test — and X1 runs inside the
+// echospec command too, seeded by Ginkgo's seed (--seed), one check per
+// scenario within a time budget.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+
+	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/target"
+	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/spec"
+)
+
+// ExploreOptions are X1's settings (WithExplore).
+type ExploreOptions struct {
+	// Budget is the time for new scenarios; 0 is exploreBudget.
+	Budget time.Duration
+	// Replay, when set, is a script (as X1 prints one): X1 runs it once,
+	// exactly, instead of exploring.
+	Replay string
+	// Dir is where a failing scenario's script is saved; "" is the
+	// system's temporary directory.
+	Dir string
+}
+
+// WithExplore sets X1's budget, a script to replay and where scripts go.
+func WithExplore(o ExploreOptions) Option {
+	return func(opts *options) { opts.explore = o }
+}
+
+// CheckScript reports whether text is a script X1 can replay.
+func CheckScript(text string) error {
+	_, _, err := parseScript(text)
+	return err
+}
+
+// exploreTimeout is X1's spec timeout for a budget: the budget, a shrink,
+// the scenario under way and the cleanup.
+func exploreTimeout(budget time.Duration) time.Duration {
+	if budget <= 0 {
+		return exploreTime
+	}
+	return budget + exploreTime - exploreBudget
+}
+
+// timeout is spec d's timeout on this suite: the catalog's, but X1's
+// follows its budget.
+func (s *suite) timeout(d Def) time.Duration {
+	if d.ID == "X1" {
+		return exploreTimeout(s.opts.explore.Budget)
+	}
+	return d.Timeout
+}
+
+// exploreSpecs registers X1.
+func (s *suite) exploreSpecs() {
+	Describe("explore", Label(string(spec.CatExplore)), func() {
+		s.it("X1", s.explore)
+	})
+}
+
+// explore is X1: scenarios until the budget is spent, each one gopter
+// check seeded from the run's seed; the first failure is shrunk,
+// reported and saved.
+func (s *suite) explore(ctx SpecContext) {
+	x := newExplorer(s)
+	if s.opts.explore.Replay != "" {
+		seed, ops, err := parseScript(s.opts.explore.Replay)
+		noErr(kinded(spec.IOError, err), "the script to replay")
+		AddReportEntry(exploreScriptEntry, formatScript(seed, ops))
+		noErr(x.run(ctx, seed, ops), "the replayed scenario of %d operations", len(ops))
+		return
+	}
+	budget := s.opts.explore.Budget
+	if budget <= 0 {
+		budget = exploreBudget
+	}
+	start := time.Now()
+	end := start.Add(budget)
+	base := uint64(GinkgoRandomSeed())
+	scenarios, ops := 0, 0
+	var longest time.Duration
+	// A scenario starts while the time left is more than the longest one
+	// so far took: the budget is kept, give or take one scenario.
+	for i := uint64(0); time.Until(end) > longest && ctx.Err() == nil; i++ {
+		seed := base*exploreSeedStep + i
+		began := time.Now()
+		f, n := x.check(ctx, seed)
+		took := time.Since(began)
+		longest = max(longest, took)
+		scenarios, ops = scenarios+1, ops+n
+		fmt.Fprintf(GinkgoWriter, "X1 scenario %d (seed %d): %d operations, %v\n", scenarios, seed, n, took.Round(time.Millisecond))
+		if f != nil {
+			x.report(f, scenarios, seed)
+			return
+		}
+	}
+	AddReportEntry(exploreEntry, fmt.Sprintf("%d scenarios of %d operations in all passed in %v (seed %d; the longest scenario %v)",
+		scenarios, ops, time.Since(start).Round(time.Millisecond), base, longest.Round(time.Millisecond)))
+}
+
+// exploreSeedStep spreads the scenario seeds of consecutive run seeds
+// apart (scenario i of run seed s has seed s×step+i).
+const exploreSeedStep = 1_000_003
+
+// Report entry names of X1.
+const (
+	exploreEntry       = "explored"
+	exploreScriptEntry = "scenario script"
+)
+
+// explorer runs scenarios against one target.
+type explorer struct {
+	s *suite
+	// most is the most connections a scenario keeps open at once (the
+	// declared max-conns less one, for the check that the server still
+	// serves), or 0 for no limit.
+	most int
+	toxi *toxi.Server
+}
+
+func newExplorer(s *suite) *explorer {
+	x := &explorer{s: s}
+	if m := s.t.Profile().MaxConns; m > 0 {
+		x.most = max(1, m-1)
+		if m-1 < exploreConns+exploreBurstMax {
+			deviation("max-conns=%d: at most %d connections open at once (bursts scaled to fit)", m, x.most)
+		}
+	}
+	return x
+}
+
+// failure is a failed scenario: its operations and what went wrong.
+type failure struct {
+	ops    []exploreOp
+	err    error
+	kind   spec.Kind
+	output string // the server's output, where captured
+}
+
+// check explores one scenario of seed: gopter generates it, runs it, and
+// shrinks it if it fails — keeping only failures of the first one's kind
+// (a smaller scenario that fails otherwise is another finding), within
+// exploreShrink. It returns the shrunk failure, or nil, and the scenario's
+// length.
+func (x *explorer) check(ctx context.Context, seed uint64) (*failure, int) {
+	params := gopter.DefaultTestParametersWithSeed(int64(seed))
+	params.MinSuccessfulTests = 1
+	n := 4 + int(mix(seed)%uint64(exploreOps-3)) // 4..exploreOps operations
+	params.MinSize, params.MaxSize = n, n
+	params.MaxShrinkCount = exploreShrinks
+	var first, last *failure
+	var shrinkEnd time.Time
+	p := prop.ForAll(func(ops []exploreOp) bool {
+		if ctx.Err() != nil || (first != nil && time.Now().After(shrinkEnd)) {
+			return true // out of time: the smallest failure so far stands
+		}
+		f := x.attempt(ctx, seed, ops)
+		switch {
+		case f == nil:
+			return true
+		case first == nil:
+			first, last, shrinkEnd = f, f, time.Now().Add(exploreShrink)
+		case f.kind != first.kind:
+			return true
+		default:
+			last = f // gopter keeps each smaller scenario that fails
+		}
+		return false
+	}, gen.SliceOf(genOp()))
+	p.Check(params)
+	return last, n
+}
+
+// attempt runs one scenario and returns its failure, or nil.
+func (x *explorer) attempt(ctx context.Context, seed uint64, ops []exploreOp) *failure {
+	sc := &scenario{x: x, seed: seed}
+	err := x.runIn(ctx, sc, ops)
+	if err == nil {
+		return nil
+	}
+	return &failure{ops: sc.applied, err: err, kind: kindOf(err), output: sc.output}
+}
+
+// run runs one scenario on a fresh server.
+func (x *explorer) run(ctx context.Context, seed uint64, ops []exploreOp) error {
+	return x.runIn(ctx, &scenario{x: x, seed: seed}, ops)
+}
+
+// report fails X1 with the shrunk scenario: its kind and message, the
+// script in the message and the report, saved to a file that replays it.
+func (x *explorer) report(f *failure, scenarios int, seed uint64) {
+	GinkgoHelper()
+	script := formatScript(seed, f.ops)
+	AddReportEntry(exploreScriptEntry, script)
+	if f.output != "" {
+		AddReportEntry(spec.OutputEntry, tailLines(f.output, 40))
+	}
+	saved := x.save(script, seed)
+	fail(f.kind, fmt.Sprintf("scenario %d (seed %d), shrunk to %d operations: %v\n%s%s",
+		scenarios, seed, len(f.ops), f.err, indent(script), saved))
+}
+
+// save writes script where it can be replayed from, and says so.
+func (x *explorer) save(script string, seed uint64) string {
+	dir := x.s.opts.explore.Dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == ' ' || r == ':' {
+			return '-'
+		}
+		return r
+	}, x.s.t.Name())
+	path := filepath.Join(dir, fmt.Sprintf("x1-%s-%d.script", name, seed))
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		err = os.WriteFile(path, []byte(script), 0o644)
+	}
+	if err != nil {
+		return fmt.Sprintf("(not saved: %v)", err)
+	}
+	return "replay: echospec run --replay " + path + " (or ECHOSPEC_REPLAY=" + path + ")"
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ") + "\n"
+}
+
+// toxiServer is the toxiproxy server of the explorer's proxied
+// connections, opened at the first.
+func (x *explorer) toxiServer() (*toxi.Server, error) {
+	if x.toxi == nil {
+		srv, err := toxi.Open(x.s.opts.toxiproxyURL)
+		if err != nil {
+			return nil, err
+		}
+		DeferCleanup(srv.Close)
+		x.toxi = srv
+	}
+	return x.toxi, nil
+}
+
+// scenario is one run of a list of operations on a fresh server.
+type scenario struct {
+	x      *explorer
+	seed   uint64
+	inst   target.Instance
+	conns  [exploreConns]*exploreConn
+	opened int // connections opened so far: each its own stream
+	output string
+	// applied are the operations that did something (an open of a slot
+	// already open, a read with nothing due, do nothing): the script of a
+	// failure lists only these, which replay it the same.
+	applied []exploreOp
+}
+
+// exploreConn is one of a scenario's connections and its model: the
+// stream it sends, the echo due, what it has read.
+type exploreConn struct {
+	slot       int
+	c          net.Conn
+	px         *toxi.Proxy
+	via        via
+	in, echo   *payload.Positional
+	sent, got  int64
+	halfClosed bool
+	dead       bool // a cutting toxic has ended it: no more I/O
+}
+
+func (ec *exploreConn) due() int64 { return ec.sent - ec.got }
+
+// stall is how long ec's reads and writes may go without progress: a
+// connection that a toxic cuts is waited for only briefly.
+func (ec *exploreConn) stall() time.Duration {
+	if ec.via.cuts() {
+		return exploreFaultedStall
+	}
+	return exploreStall
+}
+
+// runIn starts a fresh server, runs ops, then the final check: every
+// connection's due echo, its end, and a new connection served.
+func (x *explorer) runIn(ctx context.Context, sc *scenario, ops []exploreOp) (err error) {
+	inst, err := x.s.t.Start(ctx)
+	if err != nil {
+		return kinded(spec.NotListening, err)
+	}
+	sc.inst = inst
+	defer func() {
+		if err != nil {
+			err = sc.crashed(err)
+			if o, ok := inst.(target.Outputter); ok {
+				sc.output = o.Output()
+			}
+		}
+		for _, ec := range sc.conns {
+			if ec != nil {
+				sc.drop(ec)
+			}
+		}
+		target.IgnoredTERM(inst.Stop())
+	}()
+	for _, o := range ops {
+		did, err := sc.do(ctx, o)
+		if did {
+			sc.applied = append(sc.applied, o)
+		}
+		if err != nil {
+			return fmt.Errorf("operation %d (%s): %w", len(sc.applied), o, err)
+		}
+	}
+	if err := sc.finish(ctx); err != nil {
+		if len(sc.applied) == 0 {
+			return fmt.Errorf("the check of a fresh server, no operation before it: %w", err)
+		}
+		return fmt.Errorf("the check after the %d operations: %w", len(sc.applied), err)
+	}
+	return nil
+}
+
+// crashed names a dead server as the root cause of err.
+func (sc *scenario) crashed(err error) error {
+	dead := sc.inst.Check()
+	for until := time.Now().Add(crashGrace); dead == nil && time.Now().Before(until); {
+		time.Sleep(crashPoll)
+		dead = sc.inst.Check()
+	}
+	if dead == nil {
+		return err
+	}
+	return kinded(spec.Crash, fmt.Errorf("the server died (%v); first seen as %s%w", dead, kindOf(err).Tag(), err))
+}
+
+// open counts the connections open.
+func (sc *scenario) open() int {
+	n := 0
+	for _, ec := range sc.conns {
+		if ec != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// room is how many more connections may open (the profile's max-conns).
+func (sc *scenario) room(want int) int {
+	if sc.x.most == 0 {
+		return want
+	}
+	return min(want, sc.x.most-sc.open())
+}
+
+// do runs one operation and says whether it applied: one that cannot (a
+// write on a slot with no connection, a read with no echo due) does
+// nothing.
+func (sc *scenario) do(ctx context.Context, o exploreOp) (bool, error) {
+	var ec *exploreConn
+	if o.Kind != opBurst && o.Kind != opIdle {
+		ec = sc.conns[o.Conn]
+		if o.Kind != opOpen && (ec == nil || ec.dead) {
+			return false, nil
+		}
+	}
+	switch o.Kind {
+	case opOpen:
+		if ec != nil || sc.room(1) < 1 {
+			return false, nil
+		}
+		return true, sc.dial(ctx, o)
+	case opWrite:
+		n := min(int64(o.N), exploreDueMax-ec.due())
+		if ec.halfClosed || n <= 0 {
+			return false, nil
+		}
+		return true, sc.write(ec, n, o.Chunk)
+	case opFlood:
+		if ec.halfClosed || ec.px != nil {
+			return false, nil // through a proxy, a flood fills the proxy
+		}
+		return true, sc.flood(ctx, ec)
+	case opRead:
+		n := min(int64(o.N), ec.due())
+		if n <= 0 {
+			return false, nil
+		}
+		return true, sc.read(ec, n)
+	case opHalfClose:
+		cw, ok := ec.c.(interface{ CloseWrite() error })
+		if ec.halfClosed || ec.px != nil || !ok {
+			return false, nil // toxiproxy does not pass a half-close on
+		}
+		ec.halfClosed = true
+		return true, kinded(spec.IOError, cw.CloseWrite())
+	case opClose:
+		sc.drop(ec)
+	case opReset:
+		abort(ec.c)
+		sc.drop(ec)
+	case opBurst:
+		n := sc.room(o.N)
+		if n < 1 {
+			return false, nil
+		}
+		return true, sc.burst(ctx, n)
+	case opIdle:
+		select {
+		case <-ctx.Done():
+			return true, kinded(spec.Stall, fmt.Errorf("the spec's time ran out while idling: %w", context.Cause(ctx)))
+		case <-time.After(time.Duration(o.N) * time.Millisecond):
+		}
+	}
+	return true, nil
+}
+
+// dial opens slot o.Conn, through a proxy of its own with o's toxic.
+func (sc *scenario) dial(ctx context.Context, o exploreOp) error {
+	addr := sc.inst.Addr()
+	ec := &exploreConn{slot: o.Conn, via: o.Via}
+	if o.Via != viaDirect && sc.x.s.network != "unix" {
+		srv, err := sc.x.toxiServer()
+		if err != nil {
+			return kinded(spec.IOError, err)
+		}
+		if ec.px, err = srv.Proxy(addr, o.Via.toxics(o.N)...); err != nil {
+			return kinded(spec.IOError, err)
+		}
+		addr = ec.px.Addr()
+	} else {
+		ec.via = viaDirect // a Unix socket has no proxy: the path is direct
+	}
+	c, err := dialErr(ctx, addr)
+	if err != nil {
+		if ec.px != nil {
+			ec.px.Close()
+		}
+		return err
+	}
+	ec.c = c
+	sc.opened++
+	ec.in = payload.NewPositional(sc.seed ^ uint64(sc.opened)<<40 ^ uint64(o.Conn)<<56)
+	ec.echo = ec.in.Echo(sc.x.s.opts.protocol)
+	sc.conns[o.Conn] = ec
+	return nil
+}
+
+// toxics are the toxics of path v (n: its ms or bytes), in both
+// directions where the toxic keeps every byte.
+func (v via) toxics(n int) []toxi.Toxic {
+	both := func(f func(toxi.Direction) toxi.Toxic) []toxi.Toxic {
+		return []toxi.Toxic{f(toxi.Upstream), f(toxi.Downstream)}
+	}
+	ms := time.Duration(n) * time.Millisecond
+	switch v {
+	case viaLatency:
+		return both(func(d toxi.Direction) toxi.Toxic {
+			return toxi.Latency(d, latencyMs*time.Millisecond, latencyJitter*time.Millisecond)
+		})
+	case viaSlicer:
+		return both(func(d toxi.Direction) toxi.Toxic { return toxi.Slicer(d, slicerAvg, slicerVariation, slicerDelay) })
+	case viaBandwidth:
+		return both(func(d toxi.Direction) toxi.Toxic { return toxi.Bandwidth(d, bandwidthKBps) })
+	case viaSlowClose:
+		return []toxi.Toxic{toxi.SlowClose(toxi.Downstream, exploreIdleMax)}
+	case viaResetPeer:
+		return []toxi.Toxic{toxi.ResetPeer(toxi.Downstream, ms)}
+	case viaLimitData:
+		return []toxi.Toxic{toxi.LimitData(toxi.Downstream, n)}
+	case viaTimeout:
+		return []toxi.Toxic{toxi.Timeout(toxi.Upstream, ms)}
+	}
+	return nil
+}
+
+// drop closes a connection and its proxy and frees its slot.
+func (sc *scenario) drop(ec *exploreConn) {
+	ec.c.Close()
+	if ec.px != nil {
+		ec.px.Close()
+	}
+	sc.conns[ec.slot] = nil
+}
+
+// ioFailed is the verdict on an I/O error of ec: nil for a connection
+// whose toxic cuts it (marked dead: its losses are excused), the error
+// with its kind otherwise.
+func (ec *exploreConn) ioFailed(err error) error {
+	if ec.via.cuts() {
+		ec.dead = true
+		return nil
+	}
+	return fmt.Errorf("c%d: %w", ec.slot+1, err)
+}
+
+// write sends the next n bytes of ec's stream in chunks of chunk bytes,
+// each within the stall time.
+func (sc *scenario) write(ec *exploreConn, n int64, chunk int) error {
+	stall := ec.stall()
+	buf := make([]byte, n)
+	ec.in.Fill(buf, ec.sent)
+	for off := 0; off < len(buf); {
+		end := min(off+max(chunk, 1), len(buf))
+		ec.c.SetWriteDeadline(time.Now().Add(stall))
+		k, err := ec.c.Write(buf[off:end])
+		off += k
+		ec.sent += int64(k)
+		if err != nil {
+			return ec.ioFailed(verify.IOFailed(verify.Error{Expected: int(ec.sent), Received: int(ec.got),
+				Written: int(ec.sent), HalfClosed: ec.halfClosed}, err, true))
+		}
+	}
+	return nil
+}
+
+// flood writes ec's stream without reading until the server has taken
+// nothing for exploreFloodStill (backpressure), or exploreFloodMax.
+func (sc *scenario) flood(ctx context.Context, ec *exploreConn) error {
+	buf := make([]byte, 64*kib)
+	for start := ec.sent; ec.sent-start < exploreFloodMax && ctx.Err() == nil; {
+		n := min(int64(len(buf)), exploreFloodMax-(ec.sent-start))
+		ec.in.Fill(buf[:n], ec.sent)
+		ec.c.SetWriteDeadline(time.Now().Add(exploreFloodStill))
+		k, err := ec.c.Write(buf[:n])
+		ec.sent += int64(k)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if k == 0 {
+				return nil // the server stopped taking data
+			}
+			continue
+		}
+		if err != nil {
+			return ec.ioFailed(verify.IOFailed(verify.Error{Expected: int(ec.sent), Received: int(ec.got), Written: int(ec.sent)}, err, true))
+		}
+	}
+	return nil
+}
+
+// read reads the next n bytes of ec's echo and checks them.
+func (sc *scenario) read(ec *exploreConn, n int64) error {
+	stall := ec.stall()
+	got := make([]byte, n)
+	want := make([]byte, n)
+	ec.echo.Fill(want, ec.got)
+	start := time.Now()
+	for off := 0; off < len(got); {
+		ec.c.SetReadDeadline(time.Now().Add(stall))
+		k, err := ec.c.Read(got[off:])
+		if i := firstDiff(got[off:off+k], want[off:off+k]); i >= 0 {
+			at := ec.got + int64(off+i)
+			sent := make([]byte, 1)
+			ec.in.Fill(sent, at)
+			// A wrong byte is wrong on any path, a cut one too.
+			return fmt.Errorf("c%d: %w", ec.slot+1, &verify.Error{Kind: spec.WrongByte, Expected: int(ec.sent), Received: int(at),
+				Written: int(ec.sent), Offset: int(at), Want: want[off+i], Got: got[off+i], Sent: sent[0], Elapsed: time.Since(start)})
+		}
+		off += k
+		if err != nil {
+			ec.got += int64(off)
+			return ec.ioFailed(sc.readError(ec, err, stall, time.Since(start)))
+		}
+	}
+	ec.got += n
+	return nil
+}
+
+// readError is a failed read of ec's echo with its numbers.
+func (sc *scenario) readError(ec *exploreConn, err error, stall, elapsed time.Duration) *verify.Error {
+	return verify.IOFailed(verify.Error{Expected: int(ec.sent), Received: int(ec.got), Written: int(ec.sent),
+		Elapsed: elapsed, Stall: stall, HalfClosed: ec.halfClosed}, err, false)
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+// burst opens n connections at once, each exchanging its own payload (of
+// several reads, so that a server sharing a buffer between connections
+// mixes them), and closes them.
+func (sc *scenario) burst(ctx context.Context, n int) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, err := dialErr(ctx, sc.inst.Addr())
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer c.Close()
+			p := append([]byte(fmt.Sprintf("burst %d ", i)), payload.Random(exploreBurstSize-i*97, sc.seed+uint64(i))...)
+			_, errs[i] = sc.x.s.exchange(ctx, c, p, verify.Options{Stall: exploreStall})
+		})
+	}
+	wg.Wait()
+	return firstErrors(errs, "burst connection")
+}
+
+// finish is the model's check at the end of a scenario, on every
+// connection at once: its due echo comes back exact; a half-closed one
+// then ends with EOF, another stays open with nothing more; then a new
+// connection is served.
+func (sc *scenario) finish(ctx context.Context) error {
+	var errs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, ec := range sc.conns {
+		if ec == nil || ec.dead {
+			continue
+		}
+		wg.Go(func() {
+			if err := sc.settle(ec); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return firstOf(errs)
+	}
+	c, err := dialErr(ctx, sc.inst.Addr())
+	if err != nil {
+		return fmt.Errorf("a new connection: %w", err)
+	}
+	defer c.Close()
+	_, err = sc.x.s.exchange(ctx, c, payload.Random(serveProbe, sc.seed), verify.Options{Stall: exploreStall})
+	return verify.Describe(err, "a new connection")
+}
+
+// serveProbe is the exchange that shows, after a scenario, that the
+// server still serves.
+const serveProbe = 4 * kib
+
+// firstOf is the error of the lowest connection slot among errs (the
+// connections are settled at once; the report names one).
+func firstOf(errs []error) error {
+	best := errs[0]
+	for _, e := range errs[1:] {
+		if e.Error() < best.Error() {
+			best = e
+		}
+	}
+	return best
+}
+
+// settle reads ec's due echo, then its end.
+func (sc *scenario) settle(ec *exploreConn) error {
+	if n := ec.due(); n > 0 {
+		if err := sc.read(ec, n); err != nil || ec.dead {
+			return err
+		}
+	}
+	if ec.via.cuts() {
+		return nil // its end is the toxic's
+	}
+	wait := extraWait
+	if ec.halfClosed {
+		wait = exploreStall
+	}
+	ec.c.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, 64)
+	k, err := ec.c.Read(buf)
+	e := &verify.Error{Expected: int(ec.sent), Received: int(ec.got), Written: int(ec.sent), Stall: wait, HalfClosed: ec.halfClosed}
+	switch {
+	case k > 0:
+		e.Kind, e.Extra, e.ExtraCount = spec.Extra, buf[:min(k, 16)], k
+	case ec.halfClosed && errors.Is(err, io.EOF):
+		return nil
+	case ec.halfClosed && errors.Is(err, os.ErrDeadlineExceeded):
+		e.Kind = spec.NoEOF
+	case ec.halfClosed:
+		e.Kind, e.Cause = spec.RSTClose, err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil // open, and nothing more: right
+	default:
+		// The server ended a connection the client keeps open.
+		e = sc.readError(ec, err, wait, 0)
+	}
+	return fmt.Errorf("c%d: %w", ec.slot+1, e)
+}
+
+// genOp generates one operation, each kind with its weight, each from
+// integer generators whose shrinkers gopter has (gopter.DeriveGen maps
+// them to the operation and back): a shrunk operation writes fewer bytes,
+// opens a lower slot, idles less. The kind itself does not shrink.
+func genOp() gopter.Gen {
+	// The slots are skewed to the first (c1 half the time, c4 a tenth),
+	// so that operations meet on the same connection: a write, then a
+	// half-close of it while its echo is queued.
+	slot := gen.IntRange(0, 9)
+	toSlot := func(n int) int { return slotOf[clamp(n, 0, 9)] }
+	fromSlot := func(c int) int { return slices.Index(slotOf[:], clamp(c, 0, exploreConns-1)) }
+	on := func(k opKind) gopter.Gen {
+		return gopter.DeriveGen(func(c int) exploreOp { return exploreOp{Kind: k, Conn: toSlot(c)} },
+			func(o exploreOp) int { return fromSlot(o.Conn) }, slot)
+	}
+	sized := func(k opKind, least, most int, withSlot bool) gopter.Gen {
+		if !withSlot {
+			return gopter.DeriveGen(func(n int) exploreOp { return exploreOp{Kind: k, N: clamp(n, least, most)} },
+				func(o exploreOp) int { return o.N }, gen.IntRange(least, most))
+		}
+		return gopter.DeriveGen(func(c, n int) exploreOp {
+			return exploreOp{Kind: k, Conn: toSlot(c), N: clamp(n, 1, most)}
+		}, func(o exploreOp) (int, int) { return fromSlot(o.Conn), o.N }, slot, gen.IntRange(1, most))
+	}
+	write := gopter.DeriveGen(func(c, n, chunk int) exploreOp {
+		return exploreOp{Kind: opWrite, Conn: toSlot(c), N: clamp(n, 1, exploreWriteMax), Chunk: clamp(chunk, 1, exploreChunkMax)}
+	}, func(o exploreOp) (int, int, int) { return fromSlot(o.Conn), o.N, o.Chunk },
+		slot, gen.IntRange(1, exploreWriteMax), gen.IntRange(1, exploreChunkMax))
+	// A path that keeps every byte (latency … slow-close), or one that
+	// cuts the connection after N ms (reset-peer, timeout) or N×100 bytes
+	// (limit-data).
+	keeps := gopter.DeriveGen(func(c, v int) exploreOp {
+		return exploreOp{Kind: opOpen, Conn: toSlot(c), Via: via(clamp(v, int(viaLatency), int(viaSlowClose)))}
+	}, func(o exploreOp) (int, int) { return fromSlot(o.Conn), int(o.Via) }, slot, gen.IntRange(int(viaLatency), int(viaSlowClose)))
+	cuts := gopter.DeriveGen(func(c, v, n int) exploreOp {
+		o := exploreOp{Kind: opOpen, Conn: toSlot(c), Via: via(clamp(v, int(viaResetPeer), int(viaTimeout))), N: clamp(n, 1, exploreCutMax)}
+		if o.Via == viaLimitData {
+			o.N *= 100
+		}
+		return o
+	}, func(o exploreOp) (int, int, int) {
+		if o.Via == viaLimitData {
+			return fromSlot(o.Conn), int(o.Via), max(1, o.N/100)
+		}
+		return fromSlot(o.Conn), int(o.Via), o.N
+	}, slot, gen.IntRange(int(viaResetPeer), int(viaTimeout)), gen.IntRange(1, exploreCutMax))
+	return gen.Weighted([]gen.WeightedGen{
+		{Weight: 10, Gen: on(opOpen)},
+		{Weight: 4, Gen: keeps},
+		{Weight: 3, Gen: cuts},
+		{Weight: 26, Gen: write},
+		{Weight: 18, Gen: sized(opRead, 1, exploreDueMax, true)},
+		{Weight: 6, Gen: on(opFlood)},
+		{Weight: 8, Gen: on(opHalfClose)},
+		{Weight: 6, Gen: on(opClose)},
+		{Weight: 8, Gen: on(opReset)},
+		{Weight: 5, Gen: sized(opBurst, 1, exploreBurstMax, false)},
+		{Weight: 6, Gen: sized(opIdle, 0, int(exploreIdleMax/time.Millisecond), false)},
+	})
+}
+
+// mix scrambles a scenario's seed (splitmix64's finalizer), so that
+// consecutive seeds give unrelated lengths.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// slotOf maps the slot generator's 0..9 to a connection slot, skewed to
+// the first.
+var slotOf = [10]int{0, 0, 0, 0, 0, 1, 1, 1, 2, 3}
+
+// exploreCutMax bounds a cutting toxic's N: ms (reset-peer, timeout), or
+// hundreds of bytes (limit-data).
+const exploreCutMax = 300
