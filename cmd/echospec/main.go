@@ -70,6 +70,7 @@ type cli struct {
 
 func main() {
 	serveIfAsked()
+	workIfAsked()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -38,6 +38,7 @@ type runCmd struct {
 	Baseline         string        `help:"A JSON report of an earlier run of the same targets: show what changed, exit 3 on a regression." env:"ECHOSPEC_BASELINE" placeholder:"FILE" group:"verdicts"`
 	ReportDir        string        `help:"Write conformance.json, conformance.xml (JUnit), index.html and matrix.md there." env:"ECHOSPEC_REPORT_DIR" placeholder:"DIR" group:"output"`
 	Verbose          bool          `short:"v" help:"Print everything, as it happens (Ginkgo's verbose output)." env:"ECHOSPEC_VERBOSE" group:"output"`
+	Workers          int           `help:"Run the specs across N worker processes; 1 runs them one at a time in this one (0 = the default: 4, or 1 with --addr, whose specs share one server)." env:"ECHOSPEC_WORKERS" placeholder:"N" group:"selection"`
 }
 
 // flags maps each setting the suite shares with the Ginkgo suite
@@ -159,14 +160,21 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 		formatter.ColorableStdOut = io.Discard
 	}
 
+	if worker != nil { // a worker of a parallel run (workers.go)
+		return worker.work(s, suiteConfig, reporterConfig)
+	}
 	out := newPrinter(stdout, s, c.Verbose)
 	out.header(suiteConfig)
 	var final types.Report
-	s.Register(func(r types.Report) { final = r })
-	ReportAfterEach(out.spec)
 	start := time.Now()
 	t := &testingT{}
-	RunSpecs(t, "echospec conformance", suiteConfig, reporterConfig)
+	if n := c.workers(); n > 1 {
+		final, t.failed = c.parallel(n, s, out, suiteConfig, reporterConfig, stderr)
+	} else {
+		s.Register(func(r types.Report) { final = r })
+		ReportAfterEach(out.spec)
+		RunSpecs(t, "echospec conformance", suiteConfig, reporterConfig)
+	}
 
 	m := report.Build(final)
 	var cmp *report.Comparison
