@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,6 +86,12 @@ type job struct {
 	Skip []string
 	// Report is where the worker writes its JSON report.
 	Report string
+	// Claims is the directory where a worker claims each spec before it
+	// runs it (claim), so that no spec runs twice.
+	Claims string
+	// Steal: the worker runs any spec no worker has claimed yet, once its
+	// slot's share is done (Skip then holds those claimed when it starts).
+	Steal bool
 }
 
 // worker is this process's job when it is a worker.
@@ -122,9 +130,14 @@ func (j *job) work(s *runner.Suite, sc types.SuiteConfig, rc types.ReporterConfi
 	rc.JSONReport, rc.JUnitReport = j.Report, ""
 	var mu sync.Mutex
 	enc := json.NewEncoder(events)
+	BeforeEach(func() {
+		if !claim(j.Claims, fullText(CurrentSpecReport())) {
+			Skip(report.ElsewhereSkip)
+		}
+	})
 	s.Register(nil)
 	ReportAfterEach(func(r types.SpecReport) {
-		if r.LeafNodeType != types.NodeTypeIt || filtered(r) {
+		if r.LeafNodeType != types.NodeTypeIt || filtered(r) || r.Failure.Message == report.ElsewhereSkip {
 			return
 		}
 		mu.Lock()
@@ -141,6 +154,34 @@ func (j *job) work(s *runner.Suite, sc types.SuiteConfig, rc types.ReporterConfi
 
 // suiteDescription is the name RunSpecs gives the suite.
 const suiteDescription = "echospec conformance"
+
+// claim claims the spec of this full text for this worker: true the
+// first time any worker of the run claims it, false after.
+func claim(dir, text string) bool {
+	f, err := os.OpenFile(claimPath(dir, text), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// isClaimed reports whether a worker has claimed the spec of this text.
+func isClaimed(dir, text string) bool {
+	_, err := os.Stat(claimPath(dir, text))
+	return err == nil
+}
+
+func claimPath(dir, text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return filepath.Join(dir, hex.EncodeToString(sum[:]))
+}
+
+// claimed is how many of the units have been claimed.
+func claimed(dir string, units []unit) int {
+	entries, _ := os.ReadDir(dir)
+	return min(len(entries), len(units))
+}
 
 // filtered reports whether r is a spec the run did not select (a skip
 // without a reason), as report.Build leaves out.
@@ -306,50 +347,65 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 	defer os.RemoveAll(dir)
 
 	shares := partition(units, n)
-	var mu sync.Mutex // out, and the reports as they arrive
+	claims := filepath.Join(dir, "claims")
+	if err := os.Mkdir(claims, 0o755); err != nil {
+		return failedRun(dry, fmt.Sprintf("echospec: workers: %v", err)), true
+	}
+	var mu sync.Mutex // out, and what the workers report as they go
 	ran := map[string]bool{}
 	var streamed []types.SpecReport
-	ws := make([]*workerProc, len(shares))
-	for i := range shares {
-		j := job{Run: *c, Index: i + 1, Report: filepath.Join(dir, fmt.Sprintf("worker-%d.json", i+1))}
-		j.Run.Seed, j.Run.ReportDir, j.Run.Baseline, j.Run.Workers = sc.RandomSeed, "", "", 1
-		for k, other := range shares {
-			if k != i {
-				for _, u := range other {
-					j.Skip = append(j.Skip, u.text)
-				}
-			}
-		}
-		w, err := startWorker(j, func(r types.SpecReport) {
-			mu.Lock()
-			defer mu.Unlock()
-			ran[fullText(r)] = true
-			streamed = append(streamed, r)
-			out.spec(r)
-		})
-		if err != nil {
-			fmt.Fprintf(stderr, "echospec: worker %d: %v\n", i+1, err)
-		}
-		ws[i] = w
+	onSpec := func(r types.SpecReport) {
+		mu.Lock()
+		defer mu.Unlock()
+		ran[fullText(r)] = true
+		streamed = append(streamed, r)
+		out.spec(r)
 	}
-	stop := forwardSignals(ws)
+	live := &liveWorkers{procs: map[*workerProc]bool{}}
+	stop := live.forwardSignals()
 	defer stop()
 
+	// Each slot runs its share, then, while specs are left that no worker
+	// has claimed (a share that takes far longer than its typical time:
+	// a broken server), steals them.
 	var reports []types.Report
 	var reasons []string
-	for i, w := range ws {
-		if w == nil {
-			reasons = append(reasons, fmt.Sprintf("worker %d did not start", i+1))
-			continue
-		}
-		werr := w.wait()
-		rs, _, err := report.ReadReports(w.job.Report)
-		if err != nil || len(rs) != 1 {
-			reasons = append(reasons, fmt.Sprintf("worker %d ended without its report (%v)", i+1, errors.Join(werr, err)))
-			continue
-		}
-		reports = append(reports, rs[0])
+	var wg sync.WaitGroup
+	seq := 0
+	for i := range shares {
+		wg.Go(func() {
+			steal := false
+			for {
+				mu.Lock()
+				seq++
+				j := job{Run: *c, Index: seq, Report: filepath.Join(dir, fmt.Sprintf("worker-%d.json", seq)), Claims: claims, Steal: steal}
+				mu.Unlock()
+				j.Run.Seed, j.Run.ReportDir, j.Run.Baseline, j.Run.Workers = sc.RandomSeed, "", "", 1
+				for k, other := range shares {
+					for _, u := range other {
+						if (!steal && k != i) || (steal && isClaimed(claims, u.text)) {
+							j.Skip = append(j.Skip, u.text)
+						}
+					}
+				}
+				before := claimed(claims, units)
+				rep, reason := live.run(j, onSpec)
+				mu.Lock()
+				if reason != "" {
+					reasons = append(reasons, reason)
+				} else {
+					reports = append(reports, rep)
+				}
+				mu.Unlock()
+				after := claimed(claims, units)
+				if reason != "" || live.interrupted() || after == len(units) || (steal && after == before) {
+					return
+				}
+				steal = true
+			}
+		})
 	}
+	wg.Wait()
 	if len(reasons) > 0 {
 		// What the lost workers had reported, and every spec no worker
 		// reported, so that no spec of the run goes unmentioned.
@@ -470,9 +526,49 @@ func (w *workerProc) wait() error {
 	return err
 }
 
+// liveWorkers are the workers running now.
+type liveWorkers struct {
+	mu     sync.Mutex
+	procs  map[*workerProc]bool
+	signal bool // the run was interrupted: no more workers
+}
+
+// run runs worker j to its end and returns its report, or why there is
+// none.
+func (l *liveWorkers) run(j job, onSpec func(types.SpecReport)) (types.Report, string) {
+	l.mu.Lock()
+	if l.signal {
+		l.mu.Unlock()
+		return types.Report{}, fmt.Sprintf("worker %d was not started: the run was interrupted", j.Index)
+	}
+	w, err := startWorker(j, onSpec)
+	if err != nil {
+		l.mu.Unlock()
+		return types.Report{}, fmt.Sprintf("worker %d did not start: %v", j.Index, err)
+	}
+	l.procs[w] = true
+	l.mu.Unlock()
+	werr := w.wait()
+	l.mu.Lock()
+	delete(l.procs, w)
+	l.mu.Unlock()
+	rs, _, err := report.ReadReports(j.Report)
+	if err != nil || len(rs) != 1 {
+		return types.Report{}, fmt.Sprintf("worker %d ended without its report (%v)", j.Index, errors.Join(werr, err))
+	}
+	return rs[0], ""
+}
+
+func (l *liveWorkers) interrupted() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.signal
+}
+
 // forwardSignals passes SIGINT and SIGTERM on to the workers, which stop
-// as an interrupted run does and still write their reports; stop ends it.
-func forwardSignals(ws []*workerProc) (stop func()) {
+// as an interrupted run does and still write their reports, and starts no
+// more; stop ends it.
+func (l *liveWorkers) forwardSignals() (stop func()) {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	quit := make(chan struct{})
@@ -480,11 +576,12 @@ func forwardSignals(ws []*workerProc) (stop func()) {
 		for {
 			select {
 			case s := <-sig:
-				for _, w := range ws {
-					if w != nil {
-						w.cmd.Process.Signal(s)
-					}
+				l.mu.Lock()
+				l.signal = true
+				for w := range l.procs {
+					w.cmd.Process.Signal(s)
 				}
+				l.mu.Unlock()
 			case <-quit:
 				return
 			}

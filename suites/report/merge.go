@@ -177,6 +177,7 @@ func MergeReports(shards ...types.Report) (types.Report, error) {
 	}
 	var ms []Matrix
 	for i, r := range shards {
+		r.SpecReports = slices.DeleteFunc(slices.Clone(r.SpecReports), notRun)
 		m := Build(r)
 		for j := range m.Runs {
 			m.Runs[j].Source = fmt.Sprintf("worker %d", i+1)
@@ -236,8 +237,13 @@ func MergeReports(shards ...types.Report) (types.Report, error) {
 	return out, nil
 }
 
-// notRun reports whether s is a spec its run did not select: skipped
-// without a reason (Build leaves it out).
+// ElsewhereSkip is the reason a worker of a parallel run skips a spec
+// another worker of the run has taken: the spec is not skipped, it ran
+// there.
+const ElsewhereSkip = "echospec: run by another worker of this run"
+
+// notRun reports whether s is a spec its run did not select (skipped
+// without a reason: Build leaves it out), or one another worker ran.
 func notRun(s types.SpecReport) bool {
-	return s.State == types.SpecStateSkipped && s.Failure.Message == ""
+	return s.State == types.SpecStateSkipped && (s.Failure.Message == "" || s.Failure.Message == ElsewhereSkip)
 }
