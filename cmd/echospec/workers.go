@@ -177,6 +177,18 @@ func claimPath(dir, text string) string {
 	return filepath.Join(dir, hex.EncodeToString(sum[:]))
 }
 
+// stealable is how many of the units no worker has claimed yet, E13
+// (which a stealer leaves to its owner) aside.
+func stealable(dir string, units []unit) int {
+	n := 0
+	for _, u := range units {
+		if u.id != idleSpec && !isClaimed(dir, u.text) {
+			n++
+		}
+	}
+	return n
+}
+
 // claimed is how many of the units have been claimed.
 func claimed(dir string, units []unit) int {
 	entries, _ := os.ReadDir(dir)
@@ -372,6 +384,7 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 	var reasons []string
 	var wg sync.WaitGroup
 	seq := 0
+	began := time.Now()
 	for i := range shares {
 		wg.Go(func() {
 			steal := false
@@ -381,9 +394,17 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 				j := job{Run: *c, Index: seq, Report: filepath.Join(dir, fmt.Sprintf("worker-%d.json", seq)), Claims: claims, Steal: steal}
 				mu.Unlock()
 				j.Run.Seed, j.Run.ReportDir, j.Run.Baseline, j.Run.Workers = sc.RandomSeed, "", "", 1
+				if j.Run.Timeout = c.Timeout - time.Since(began); j.Run.Timeout <= 0 {
+					mu.Lock()
+					reasons = append(reasons, fmt.Sprintf("worker %d was not started: the run's --timeout (%v) had passed", j.Index, c.Timeout))
+					mu.Unlock()
+					return
+				}
 				for k, other := range shares {
 					for _, u := range other {
-						if (!steal && k != i) || (steal && isClaimed(claims, u.text)) {
+						// A stealer leaves E13 to its owner, whose idle connections
+						// have been idling since its share began.
+						if (!steal && k != i) || (steal && (u.id == idleSpec || isClaimed(claims, u.text))) {
 							j.Skip = append(j.Skip, u.text)
 						}
 					}
@@ -398,7 +419,7 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 				}
 				mu.Unlock()
 				after := claimed(claims, units)
-				if reason != "" || live.interrupted() || after == len(units) || (steal && after == before) {
+				if reason != "" || live.interrupted() || stealable(claims, units) == 0 || (steal && after == before) {
 					return
 				}
 				steal = true
@@ -411,6 +432,9 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 		// reported, so that no spec of the run goes unmentioned.
 		mu.Lock()
 		lost := types.Report{SuiteDescription: suiteDescription, SuiteSucceeded: false, SpecialSuiteFailureReasons: reasons}
+		if len(reports) > 0 { // the spec version and the run, as the others say them
+			lost.SpecReports = slices.DeleteFunc(slices.Clone(reports[0].SpecReports), func(r types.SpecReport) bool { return r.LeafNodeType == types.NodeTypeIt })
+		}
 		for _, r := range streamed {
 			if !slices.ContainsFunc(reports, func(rep types.Report) bool { return hasSpec(rep, fullText(r)) }) {
 				lost.SpecReports = append(lost.SpecReports, r)

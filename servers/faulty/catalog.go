@@ -192,6 +192,7 @@ func Catalog() []Bug {
 		busyPoll(),
 		eagainSpin(),
 		flushTimer20ms(),
+		echoLate300ms(),
 		drainUntilEAGAIN(),
 		drainUnderLock(),
 		// hygiene
