@@ -177,16 +177,22 @@ func claimPath(dir, text string) string {
 	return filepath.Join(dir, hex.EncodeToString(sum[:]))
 }
 
-// stealable is how many of the units no worker has claimed yet, E13
-// (which a stealer leaves to its owner) aside.
-func stealable(dir string, units []unit) int {
-	n := 0
+// stealWorth is how much typical work must be left unclaimed for a slot
+// to start a worker that steals it: less, and the owners (already
+// started, and about to claim it) are sooner than a new worker's start
+// and preflight.
+const stealWorth = 2 * time.Second
+
+// stealable is the typical time of the units no worker has claimed yet,
+// E13 (which a stealer leaves to its owner) aside.
+func stealable(dir string, units []unit) time.Duration {
+	var d time.Duration
 	for _, u := range units {
 		if u.id != idleSpec && !isClaimed(dir, u.text) {
-			n++
+			d += max(u.cost, time.Millisecond)
 		}
 	}
-	return n
+	return d
 }
 
 // claimed is how many of the units have been claimed.
@@ -419,7 +425,7 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 				}
 				mu.Unlock()
 				after := claimed(claims, units)
-				if reason != "" || live.interrupted() || stealable(claims, units) == 0 || (steal && after == before) {
+				if reason != "" || live.interrupted() || stealable(claims, units) < stealWorth || (steal && after == before) {
 					return
 				}
 				steal = true
