@@ -933,6 +933,38 @@ func burst(total, conc int, one func(i int) error) []error {
 	return errs
 }
 
+// burstOrFail is burst for a spec whose verdict is certain at its first
+// failed connection: after it, no more are started (those under way
+// finish), and the spec fails with the first errors, saying how many were
+// not started. Against a server that stalls every connection, H6's 250
+// warm-up connections, 32 at a time, waited 40 s for every one of them to
+// stall (5 s each) before failing with the first.
+func burstOrFail(total, conc int, what string, one func(i int) error) {
+	GinkgoHelper()
+	var failed atomic.Bool
+	notStarted := errors.New("not started")
+	errs := burst(total, conc, func(i int) error {
+		if failed.Load() {
+			return notStarted
+		}
+		err := one(i)
+		if err != nil {
+			failed.Store(true)
+		}
+		return err
+	})
+	skipped := 0
+	for i, err := range errs {
+		if err == notStarted {
+			errs[i], skipped = nil, skipped+1
+		}
+	}
+	if skipped > 0 {
+		noErr(firstErrors(errs, what), "%d %ss not started after the first failure", skipped, what)
+	}
+	noErr(firstErrors(errs, what), "")
+}
+
 // reportDurations puts the distribution of ds into the spec's report.
 func reportDurations(name string, ds []time.Duration) {
 	if len(ds) == 0 {

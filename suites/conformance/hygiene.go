@@ -125,10 +125,10 @@ func (s *suite) hygieneLong() {
 			return err
 		}
 		By(fmt.Sprintf("%d warm-up connections", memWarm))
-		noErr(firstErrors(burst(memWarm, conc, one), "warm-up connection"), "")
+		burstOrFail(memWarm, conc, "warm-up connection", one)
 		before := sample(pid)
 		By(fmt.Sprintf("%d more connections", memConns))
-		noErr(firstErrors(burst(memConns, conc, one), "connection"), "")
+		burstOrFail(memConns, conc, "connection", one)
 		t0 := time.Now()
 		var last probe.Sample
 		defer func() {
