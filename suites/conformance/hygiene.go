@@ -125,10 +125,10 @@ func (s *suite) hygieneLong() {
 			return err
 		}
 		By(fmt.Sprintf("%d warm-up connections", memWarm))
-		burstOrFail(memWarm, conc, "warm-up connection", one)
+		burstOrFail(ctx, memWarm, conc, "warm-up connection", one)
 		before := sample(pid)
 		By(fmt.Sprintf("%d more connections", memConns))
-		burstOrFail(memConns, conc, "connection", one)
+		burstOrFail(ctx, memConns, conc, "connection", one)
 		t0 := time.Now()
 		var last probe.Sample
 		defer func() {
