@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -66,5 +65,4 @@ func TestTypicalNamesSpecs(t *testing.T) {
 			t.Errorf("typical names %s, not a spec", id)
 		}
 	}
-	_ = fmt.Sprint()
 }
