@@ -11,10 +11,10 @@
 //
 // It registers the same specs as the Ginkgo suite (suites/conformance) and
 // runs them with Ginkgo's RunSpecs, driven from its flags: the label
-// filter, the focus, the seed. It runs them in one process, one at a time:
-// Ginkgo's parallel processes are its CLI's (go tool ginkgo run -p); shard
-// by target or label across machines instead, and merge the reports with
-// echoreport.
+// filter, the focus, the seed. It runs them across --workers processes,
+// this binary re-executed (workers.go), or with --workers 1 in one
+// process, one at a time; across machines, shard by target or label and
+// merge the reports with echoreport.
 //
 // Every flag of run can also be set by its ECHOSPEC_* environment variable
 // (a flag given wins). Paths are the user's, from the current directory: a
@@ -85,6 +85,7 @@ func newCLI() cli {
 
 func main() {
 	serveIfAsked()
+	workIfAsked()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -173,14 +173,21 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 		formatter.ColorableStdOut = io.Discard
 	}
 
+	if worker != nil { // a worker of a parallel run (workers.go)
+		return worker.work(s, suiteConfig, reporterConfig)
+	}
 	out := newPrinter(stdout, s, verbose)
 	out.header(suiteConfig)
 	var final types.Report
-	s.Register(func(r types.Report) { final = r })
-	ReportAfterEach(out.spec)
 	start := time.Now()
 	t := &testingT{}
-	RunSpecs(t, "echospec conformance", suiteConfig, reporterConfig)
+	if n := c.workers(); n > 1 {
+		final, t.failed = c.parallel(n, s, out, suiteConfig, reporterConfig, stderr)
+	} else {
+		s.Register(func(r types.Report) { final = r })
+		ReportAfterEach(out.spec)
+		RunSpecs(t, "echospec conformance", suiteConfig, reporterConfig)
+	}
 
 	m := report.Build(final)
 	var cmp *report.Comparison

@@ -909,6 +909,46 @@ func burst(total, conc int, one func(i int) error) []error {
 	return errs
 }
 
+// burstOrFail is burst for a spec whose verdict is certain at its first
+// failed connection (burstUntilFailure), failing it with the first errors
+// and how many were not started. Against a server that stalls every
+// connection, H6's 250 warm-up connections, 32 at a time, waited 40 s for
+// every one of them to stall (5 s each) before failing with the first.
+func burstOrFail(ctx context.Context, total, conc int, what string, one func(i int) error) {
+	GinkgoHelper()
+	errs, skipped := burstUntilFailure(ctx, total, conc, one)
+	if skipped > 0 {
+		noErr(firstErrors(errs, what), "%d %ss not started after the first failure", skipped, what)
+		noErr(kinded(spec.Stall, context.Cause(ctx)), "%d %ss not started", skipped, what)
+	}
+	noErr(firstErrors(errs, what), "")
+}
+
+// burstUntilFailure is burst that starts no more connections once one has
+// failed or ctx has ended (those under way finish): each started one's
+// error, nil for the others, and how many were not started.
+func burstUntilFailure(ctx context.Context, total, conc int, one func(i int) error) ([]error, int) {
+	var failed atomic.Bool
+	notStarted := errors.New("not started")
+	errs := burst(total, conc, func(i int) error {
+		if failed.Load() || ctx.Err() != nil {
+			return notStarted
+		}
+		err := one(i)
+		if err != nil {
+			failed.Store(true)
+		}
+		return err
+	})
+	skipped := 0
+	for i, err := range errs {
+		if err == notStarted {
+			errs[i], skipped = nil, skipped+1
+		}
+	}
+	return errs, skipped
+}
+
 // reportDurations puts the distribution of ds into the spec's report.
 func reportDurations(name string, ds []time.Duration) {
 	if len(ds) == 0 {

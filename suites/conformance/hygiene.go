@@ -124,10 +124,10 @@ func (s *suite) hygieneLong() {
 			return err
 		}
 		By(fmt.Sprintf("%d warm-up connections", memWarm))
-		noErr(firstErrors(burst(memWarm, conc, one), "warm-up connection"), "")
+		burstOrFail(ctx, memWarm, conc, "warm-up connection", one)
 		before := sample(pid)
 		By(fmt.Sprintf("%d more connections", memConns))
-		noErr(firstErrors(burst(memConns, conc, one), "connection"), "")
+		burstOrFail(ctx, memConns, conc, "connection", one)
 		t0 := time.Now()
 		var last probe.Sample
 		defer func() {

@@ -2,14 +2,12 @@ package conformance
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -134,25 +132,8 @@ func (s *suite) newLife(r *run) *life {
 // server that stops serving would otherwise stall every one left.
 func (l *life) segment(ctx context.Context, from, n int, what string) {
 	GinkgoHelper()
-	var failed atomic.Bool
-	notRun := errors.New("not run")
-	errs := l.errs[from : from+n]
-	copy(errs, burst(n, l.conc, func(i int) error {
-		if failed.Load() || ctx.Err() != nil {
-			return notRun
-		}
-		err := l.one(ctx, from+i)
-		if err != nil {
-			failed.Store(true)
-		}
-		return err
-	}))
-	skipped := 0
-	for i, err := range errs {
-		if err == notRun {
-			errs[i], skipped = nil, skipped+1
-		}
-	}
+	errs, skipped := burstUntilFailure(ctx, n, l.conc, func(i int) error { return l.one(ctx, from+i) })
+	copy(l.errs[from:from+n], errs)
 	if what == "" {
 		what = fmt.Sprintf("connections %s..%s of the server's life", count(from+1), count(from+n))
 	}

@@ -253,7 +253,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "S10", Category: spec.CatSlowClient, Level: spec.Should, Long: true, Timeout: standard, Kinds: timing,
 			Text: fmt.Sprintf("latency budget: the median round trip of %d-byte messages is within %dx (+%s) of a reference echo server's measured in the same spec",
 				latencyMsg, latencyFactor, dur(latencySlack)),
-			Measure: fmt.Sprintf("%d round trips on one connection to the target and to the yardstick (a goroutine-per-connection echo server the suite runs itself), interleaved in blocks", latencyRounds)},
+			Measure: fmt.Sprintf("%d round trips on one connection to the target and to the yardstick (a goroutine-per-connection echo server the suite runs itself), interleaved in blocks, or as many of them as fit in %s (at least %d), so that a server that answers hundreds of milliseconds late gets its verdict within its time", latencyRounds, dur(latencyWindow), latencyMinRounds)},
 		{ID: "S11", Category: spec.CatSlowClient, Level: spec.Must, Long: true, Timeout: long, Kinds: timing,
 			Text: fmt.Sprintf("fairness: %d clients streaming at full speed do not starve %d ping-pong clients: their 90th-percentile round trip stays within %dx (+%s) of a yardstick echo server's under the same load, in the same spec",
 				fairStreamers, fairClients, fairFactor, dur(fairSlack)),

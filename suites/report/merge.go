@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -159,4 +160,90 @@ func (m Matrix) Verdicts() map[string]string {
 		}
 	}
 	return v
+}
+
+// MergeReports puts the reports of the workers of one parallel run —
+// each the same suite, run with the same settings and seed, each running
+// its own share of the specs and skipping the others' — into the one
+// report a serial run of the whole selection would have written: every
+// spec once, as the worker that ran it reported it (a spec no worker ran
+// once, as filtered out); the suite's own nodes once, a failed one
+// first (a preflight that failed in any worker); the run failed if any
+// worker's did, for all of their reasons. Two workers that both ran a spec
+// are refused, by Merge.
+func MergeReports(shards ...types.Report) (types.Report, error) {
+	if len(shards) == 0 {
+		return types.Report{}, fmt.Errorf("merge: no report")
+	}
+	var ms []Matrix
+	for i, r := range shards {
+		r.SpecReports = slices.DeleteFunc(slices.Clone(r.SpecReports), notRun)
+		m := Build(r)
+		for j := range m.Runs {
+			m.Runs[j].Source = fmt.Sprintf("worker %d", i+1)
+			m.Runs[j].Start = time.Time{} // the workers of one run start together
+		}
+		ms = append(ms, m)
+	}
+	if _, err := Merge(ms...); err != nil {
+		return types.Report{}, err
+	}
+	out := shards[0]
+	out.SpecReports = nil
+	out.SpecialSuiteFailureReasons = nil
+	out.PreRunStats.SpecsThatWillRun = 0
+	specs := map[string]int{}      // a spec's full text → its place in out
+	suiteNodes := map[string]int{} // a suite node's type and text → its place
+	for _, r := range shards {
+		if r.StartTime.Before(out.StartTime) || out.StartTime.IsZero() {
+			out.StartTime = r.StartTime
+		}
+		if r.EndTime.After(out.EndTime) {
+			out.EndTime = r.EndTime
+		}
+		out.SuiteSucceeded = out.SuiteSucceeded && r.SuiteSucceeded
+		out.PreRunStats.SpecsThatWillRun += r.PreRunStats.SpecsThatWillRun
+		out.PreRunStats.TotalSpecs = max(out.PreRunStats.TotalSpecs, r.PreRunStats.TotalSpecs)
+		for _, reason := range r.SpecialSuiteFailureReasons {
+			if !slices.Contains(out.SpecialSuiteFailureReasons, reason) {
+				out.SpecialSuiteFailureReasons = append(out.SpecialSuiteFailureReasons, reason)
+			}
+		}
+		for _, s := range r.SpecReports {
+			if s.LeafNodeType != types.NodeTypeIt {
+				key := s.LeafNodeType.String() + " " + s.LeafNodeText
+				i, seen := suiteNodes[key]
+				switch {
+				case !seen:
+					suiteNodes[key] = len(out.SpecReports)
+					out.SpecReports = append(out.SpecReports, s)
+				case s.State.Is(types.SpecStateFailureStates) && !out.SpecReports[i].State.Is(types.SpecStateFailureStates):
+					out.SpecReports[i] = s
+				}
+				continue
+			}
+			key := s.FullText()
+			i, seen := specs[key]
+			switch {
+			case !seen:
+				specs[key] = len(out.SpecReports)
+				out.SpecReports = append(out.SpecReports, s)
+			case !notRun(s):
+				out.SpecReports[i] = s
+			}
+		}
+	}
+	out.RunTime = out.EndTime.Sub(out.StartTime)
+	return out, nil
+}
+
+// ElsewhereSkip is the reason a worker of a parallel run skips a spec
+// another worker of the run has taken: the spec is not skipped, it ran
+// there.
+const ElsewhereSkip = "echospec: run by another worker of this run"
+
+// notRun reports whether s is a spec its run did not select (skipped
+// without a reason: Build leaves it out), or one another worker ran.
+func notRun(s types.SpecReport) bool {
+	return s.State == types.SpecStateSkipped && (s.Failure.Message == "" || s.Failure.Message == ElsewhereSkip)
 }

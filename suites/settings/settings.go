@@ -241,6 +241,10 @@ var (
 		Type: Path, Doors: Run | Suite, Rerun: KeepAlways,
 		Help:    "Replay a script X1 saved for a failing scenario, exactly, against the target (selects X1 unless --focus or --label-filter says otherwise).",
 		Meaning: "a script X1 printed and saved for a failing scenario: X1 runs exactly that scenario once, against any target, instead of exploring; `echospec run` then selects X1 alone unless `--focus` or `--label-filter` is given"})
+	Workers = add(Setting{Env: "ECHOSPEC_WORKERS", Flag: "workers", Placeholder: "N", Group: "selection",
+		Type: Int, Doors: Run,
+		Help:    "Run the specs across N worker processes; 1 runs them one at a time in this one (0 = the default: 4, or 1 with --addr, whose specs share one server).",
+		Meaning: "run the specs across N worker processes (the binary re-executed); `1` runs them one at a time in one process; unset or `0`: 4, or 1 with `--addr` (a running server's specs share it); a rerun of one spec runs it alone"})
 	ExpectedFailures = add(Setting{Env: "ECHOSPEC_EXPECTED_FAILURES", Flag: "expected-failures", Placeholder: "FILE", Group: "verdicts",
 		Type: Path, Doors: Run | Suite | Stability, Rerun: KeepOutside,
 		Help:    "The outside target's expected failures: lines of TARGET SPEC-ID KIND REASON.",
