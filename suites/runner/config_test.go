@@ -95,7 +95,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"max-conns=0", env{EnvProfile: "max-conns=0"}, []string{EnvProfile, "≥ 1"}},
 		{"bogus deviation", env{EnvProfile: "bogus"}, []string{EnvProfile, `unknown deviation "bogus"`}},
 		{"bad profile with a target", env{EnvTargetCmd: "srv", EnvProfile: "busy-idle,max-conns=-1"}, []string{EnvProfile}},
-		{"explore not a duration", env{EnvExplore: "ten"}, []string{EnvExplore, `"ten"`, "positive duration"}},
+		{"explore not a duration", env{EnvExplore: "ten"}, []string{EnvExplore, `"ten"`, "invalid duration"}},
 		{"explore zero", env{EnvExplore: "0s"}, []string{EnvExplore, "positive duration"}},
 	}
 	for _, tt := range tests {
