@@ -11,8 +11,10 @@
 // failure kind (package spec) and the numbers: first wrong byte offset,
 // bytes lost, time waited. Catalog lists every spec's definition; the
 // files echo.go … load.go hold the specs, category by category, and
-// long.go the long-running group whose waits overlap; bounds.go names
-// every number they judge by, and helpers.go is what they stand on.
+// long.go the long-running group whose waits overlap, explore.go the
+// explorer (X1); bounds.go names every number they judge by; what they
+// stand on is one file per concern: run.go (the server of a spec),
+// dial.go, paths.go, verdicts.go, measures.go, procs.go, afterfault.go.
 package conformance
 
 import (

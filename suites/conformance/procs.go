@@ -1,0 +1,137 @@
+package conformance
+
+// The server's process as /proc shows it: its pids, a sample of its fds,
+// threads, memory and CPU, counts waited for while they fall, and the share
+// of a window it spent spinning.
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/echospec/echospec/fixtures/probe"
+	"github.com/echospec/echospec/fixtures/target"
+	"github.com/echospec/echospec/spec"
+)
+
+// proc is the server process the probes read: its process group, or the
+// one process a PID file names outside it.
+type proc struct {
+	pid   int
+	group bool
+}
+
+// procOf is the process of an instance that has one.
+func procOf(inst target.Instance) (proc, bool) {
+	p, ok := inst.(target.Process)
+	if !ok {
+		return proc{}, false
+	}
+	group := true
+	if g, ok := inst.(target.Grouper); ok {
+		group = g.IsGroup()
+	}
+	return proc{pid: p.PID(), group: group}, true
+}
+
+// pids lists the processes the probes read.
+func (p proc) pids() []int {
+	if p.group {
+		return probe.Pids(p.pid)
+	}
+	return []int{p.pid}
+}
+
+// sample probes the server's processes, failing the spec if it cannot.
+func sample(p proc) probe.Sample {
+	GinkgoHelper()
+	var s probe.Sample
+	var err error
+	if p.group {
+		s, err = probe.Group(p.pid)
+	} else {
+		s, err = probe.Processes(p.pid)
+	}
+	noErr(kinded(spec.Crash, err), "probe the server process")
+	return s
+}
+
+// settlesTo waits for a probed count to come back to at most base+slack,
+// and fails with kind, both numbers and the time waited if it does not.
+// It waits as long as the count keeps falling: it fails once the count
+// has made no new low for settle (a leak is a plateau; a server slowed by
+// a busy host releases late, but releases), or after settleMax in all.
+func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get func(probe.Sample) int, base, slack int, when string) {
+	GinkgoHelper()
+	t0 := time.Now()
+	var last int
+	low, lowAt := math.MaxInt, t0
+	plateau := false
+	expect(ctx, kind).Eventually(ctx, func() (int, error) {
+		last = get(sample(pid))
+		if last < low {
+			low, lowAt = last, time.Now()
+		}
+		if last > base+slack && time.Since(lowAt) >= settle {
+			plateau = true
+			return last, StopTrying(fmt.Sprintf("%s %d, no lower for %v", what, last, settle))
+		}
+		return last, nil
+	}).WithTimeout(settleMax).WithPolling(settlePoll).Should(BeNumerically("<=", base+slack),
+		func() string {
+			why := fmt.Sprintf("no lower count for %v", settle)
+			if !plateau {
+				why = fmt.Sprintf("still falling after %v", settleMax)
+			}
+			return fmt.Sprintf("%s: %s %d before, %d after (+%d, limit +%d), waited %v (%s)", when, what, base, last, last-base, slack, time.Since(t0).Round(time.Millisecond), why)
+		})
+	AddReportEntry(what, fmt.Sprintf("%d before, %d after (%s), settled in %v", base, last, when, time.Since(t0).Round(time.Millisecond)))
+}
+
+// spinning measures, over d, how much of the time it could have run the
+// server's process group did run (probe.SpinShareOver): a spinning server
+// scores about 1 per spinning thread whatever else the host is doing, a
+// server blocked waiting for work about 0. It samples the group at both
+// ends (returned, for the CPU time) and the scheduler counters of its
+// threads every spinStep between them (its processes listed again every
+// spinRelist), so that spinning that moves from thread to thread, as a Go
+// runtime moves a goroutine stuck in a loop of system calls when the
+// kernel preempts its thread, is still seen whole. At the end it samples
+// on, for at most spinTail, until the threads runnable then have run
+// (probe.SpinTail), so that a wait for a CPU under way is counted as one.
+// A window in which the server was kept waiting for a CPU so long that
+// less than a quarter of it is left to judge by (probe.SpinBasis: a host
+// that starved it, or stopped everything for a while) goes on, d/4 at a
+// time, until it has that much, to spinMore × d in all.
+func spinning(ctx context.Context, pid proc, d time.Duration) (float64, probe.Sample, probe.Sample) {
+	GinkgoHelper()
+	before := sample(pid)
+	series := []probe.Sample{before}
+	pids, listed := pid.pids(), before.At
+	var tail []probe.Sample
+	for end := before.At.Add(d); ; end = end.Add(d / 4) {
+		for left := time.Until(end); left > spinStep/2; left = time.Until(end) {
+			idle(ctx, min(spinStep, left))
+			if time.Since(listed) >= spinRelist {
+				pids, listed = pid.pids(), time.Now()
+			}
+			if s, err := probe.SchedSample(pids...); err == nil {
+				series = append(series, s)
+			}
+		}
+		tail = probe.SpinTail(ctx, pids, series[len(series)-1], spinStep, spinTail)
+		if probe.SpinBasis(series, tail) >= d/4 || time.Since(before.At) >= spinMore*d {
+			break
+		}
+		series = append(series, tail...)
+	}
+	after := sample(pid)
+	if span := series[len(series)-1].At.Sub(before.At); span > d+d/8 {
+		AddReportEntry("spin share window", fmt.Sprintf("measured over %v, not %v: the server was kept waiting for a CPU most of the time", span.Round(time.Millisecond), d))
+	}
+	return probe.SpinShareOver(series, tail), before, after
+}
