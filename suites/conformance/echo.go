@@ -129,7 +129,7 @@ func (s *suite) halfCloseSpecs() {
 	s.it("E12", func(ctx SpecContext) {
 		r := s.start(ctx)
 		c := dial(ctx, r.inst.Addr())
-		_, err := s.exchange(ctx, c, seeds().Random(lateReadSize, 12), verify.Options{HalfClose: true, ReadDelay: lateReadDelay})
+		_, err := s.exchange(ctx, c, seeds().Random(lateReadSize, 12), verify.Options{HalfClose: true, ReadDelay: lateReadDelay, ReadWhenFull: true})
 		noErr(err, "")
 	}, direct.label())
 
