@@ -178,7 +178,7 @@ type failure struct {
 func (x *explorer) check(ctx context.Context, seed uint64) (*failure, int) {
 	params := gopter.DefaultTestParametersWithSeed(int64(seed))
 	params.MinSuccessfulTests = 1
-	n := 4 + int(mix(seed)%uint64(exploreOps-3)) // 4..exploreOps operations
+	n := 4 + int(payload.Mix(seed)%uint64(exploreOps-3)) // 4..exploreOps operations
 	params.MinSize, params.MaxSize = n, n
 	params.MaxShrinkCount = exploreShrinks
 	var first, last *failure
@@ -777,16 +777,6 @@ func genOp() gopter.Gen {
 		{Weight: 5, Gen: sized(opBurst, 1, exploreBurstMax, false)},
 		{Weight: 6, Gen: sized(opIdle, 0, int(exploreIdleMax/time.Millisecond), false)},
 	})
-}
-
-// mix scrambles a scenario's seed (splitmix64's finalizer), so that
-// consecutive seeds give unrelated lengths.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
 }
 
 // slotOf maps the slot generator's 0..9 to a connection slot, skewed to
