@@ -83,12 +83,15 @@ conformance-test:
 	  exit $$(( rc != 0 || urc != 0 ))
 
 ## make selftest: the suite against every faulty server (servers/faulty),
-## each caught for the right reason; writes reports/selftest.md.
+## each caught for the right reason; writes reports/selftest.md, and each
+## run's Ginkgo JSON report to reports/test/selftest/ (for make
+## stability's -from).
 selftest:
 	@echo "== self-test: the suite against every faulty server (servers/faulty)"
 	@mkdir -p $(TEST)
 	@command -v python3 >/dev/null || { echo "the self-test needs python3 (its Python faulty servers): install it, e.g. apt-get install python3"; exit 1; }
-	@ECHOSPEC_SELFTEST_REPORT=$(abspath $(REPORTS))/selftest.md $(GO) test -count=1 -timeout=30m -json ./suites/selftest > $(TEST)/selftest.json; rc=$$?; \
+	@rm -rf $(TEST)/selftest
+	@ECHOSPEC_SELFTEST_REPORT=$(abspath $(REPORTS))/selftest.md ECHOSPEC_SELFTEST_KEEP=$(abspath $(TEST))/selftest $(GO) test -count=1 -timeout=30m -json ./suites/selftest > $(TEST)/selftest.json; rc=$$?; \
 	  $(GO) run ./suites/report/cmd/tally -go $(TEST)/selftest.json; exit $$rc
 
 EXAMPLE := examples/myengine

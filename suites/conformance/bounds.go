@@ -21,6 +21,15 @@ const (
 const (
 	// DialTimeout bounds every connect the suite makes.
 	DialTimeout = 5 * time.Second
+	// exchangeStall is how long an exchange may go without any progress
+	// (no byte written or read) before it is judged a stall, where a spec
+	// names no other: seconds of silence on loopback are a server that
+	// stopped serving the connection, while a busy 2-core host pauses a
+	// correct engine for well under one (the stability table's longest
+	// waits). The fixtures' own default (verify.DefaultStall) has the
+	// same value; the suite sets its own here, so that its number is read
+	// in one place.
+	exchangeStall = 5 * time.Second
 	// extraWait is how long the echo specs keep reading after the full
 	// echo to catch bytes the server should not have sent.
 	extraWait = 200 * time.Millisecond
@@ -93,7 +102,7 @@ const (
 	// apart takes about 300 ms.
 	resetPeerChunk  = 16 * kib
 	resetPeerPause  = resetPeerAfter / 10
-	faultStall      = 3 * time.Second // R3, R4, W4, S5: the faulted exchange's stall time
+	faultStall      = 3 * time.Second // R3, R4, W4: the faulted exchange's stall time, ten times the reset exchange's 300 ms
 	sigpipeClients  = 3               // R5
 	sigpipeFINLimit = 5 * time.Second // R5: how long the FIN may take to be acknowledged
 	stormResets     = 1000            // R6
@@ -208,23 +217,34 @@ const (
 	slowdownFactor = 10
 	slowdownSlack  = 100 * time.Millisecond
 
-	pingClients    = 32 // S1
-	pingRounds     = 20
-	hogLimit       = 64 * mib
-	tricklers      = 100 // S2
-	trickleSize    = 40
-	trickleEvery   = 50 * time.Millisecond
-	trickleStall   = 5 * time.Second
-	fastSize       = 256 * kib
-	fastRounds     = 4
-	silentStall    = 2 * time.Second // S3
-	silentSize     = 1000
-	latencyMs      = 10 // S4: toxiproxy latency each way, ms
-	latencyJitter  = 5
-	latencySize    = 128 * kib
-	timeoutHeld    = 10 * kib // S5
-	timeoutCloseMs = 300
-	timeoutSize    = 1 * mib
+	pingClients  = 32 // S1
+	pingRounds   = 20
+	hogLimit     = 64 * mib
+	tricklers    = 100 // S2
+	trickleSize  = 40
+	trickleEvery = 50 * time.Millisecond
+	trickleStall = 5 * time.Second
+	fastSize     = 256 * kib
+	fastRounds   = 4
+	silentStall  = 2 * time.Second // S3
+	silentSize   = 1000
+	// latencyEach is S4's toxiproxy latency each way, latencyJitter its
+	// jitter: enough to reorder the arrival of the chunks' segments
+	// against the server's reads, small enough for 128 KiB in seconds.
+	latencyEach   = 10 * time.Millisecond
+	latencyJitter = 5 * time.Millisecond
+	latencySize   = 128 * kib
+	timeoutHeld   = 10 * kib // S5
+	// timeoutClose is when S5's timeout toxic closes the second
+	// connection: long enough that its exchange is under way, short
+	// enough that 1 MiB is still in flight.
+	timeoutClose = 300 * time.Millisecond
+	timeoutSize  = 1 * mib
+	// timeoutStall is how long S5's cut exchange may go without progress
+	// before it ends (either end shows the fault was injected; a complete
+	// echo is no-fault): as the faulted exchanges of R3 and R4
+	// (faultStall), and for the same reason.
+	timeoutStall = faultStall
 	// slowCloseHold is how long toxiproxy holds S6's close back; the
 	// server must serve a new connection within slowCloseServe of the
 	// close, well inside the hold, so that a server that serves one

@@ -487,7 +487,7 @@ func (v via) toxics(n int) []toxi.Toxic {
 	switch v {
 	case viaLatency:
 		return both(func(d toxi.Direction) toxi.Toxic {
-			return toxi.Latency(d, latencyMs*time.Millisecond, latencyJitter*time.Millisecond)
+			return toxi.Latency(d, latencyEach, latencyJitter)
 		})
 	case viaSlicer:
 		return both(func(d toxi.Direction) toxi.Toxic { return toxi.Slicer(d, slicerAvg, slicerVariation, slicerDelay) })

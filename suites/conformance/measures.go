@@ -5,6 +5,7 @@ package conformance
 // streams, and the numbers put in the report.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,7 @@ func pings(ctx context.Context, addr string, p pinging) ([]time.Duration, error)
 	}
 	rtts := make([][]time.Duration, p.clients)
 	errs := make([]error, p.clients)
-	o := verify.Options{Protocol: p.protocol, Stall: p.starvedAt}
+	o := verify.Options{Protocol: p.protocol, Stall: cmp.Or(p.starvedAt, exchangeStall)}
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Go(func() {

@@ -166,6 +166,9 @@ func (s *suite) startOwn(ctx context.Context) (*run, bool) {
 // server of the suite's own, is the one exchange that does not.)
 func (s *suite) exchange(ctx context.Context, c net.Conn, p []byte, o verify.Options) (verify.Stats, error) {
 	o.Protocol = s.opts.protocol
+	if o.Stall == 0 {
+		o.Stall = exchangeStall
+	}
 	return verify.Exchange(ctx, c, p, o)
 }
 

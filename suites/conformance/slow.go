@@ -61,7 +61,7 @@ func (s *suite) slowSpecs() {
 
 		s.it("S4", func(ctx SpecContext) {
 			r := s.start(ctx)
-			c := dial(ctx, r.proxy(toxi.Latency(toxi.Upstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond), toxi.Latency(toxi.Downstream, latencyMs*time.Millisecond, latencyJitter*time.Millisecond)))
+			c := dial(ctx, r.proxy(toxi.Latency(toxi.Upstream, latencyEach, latencyJitter), toxi.Latency(toxi.Downstream, latencyEach, latencyJitter)))
 			rng := seeds().Rand(35) // chunk sizes 1..4096; only the writer's goroutine draws from it
 			_, err := s.exchange(ctx, c, seeds().Random(latencySize, 34), verify.Options{Chunks: func(int) int { return 1 + rng.IntN(4096) }, ExtraWait: extraWait})
 			noErr(err, "")
@@ -73,8 +73,8 @@ func (s *suite) slowSpecs() {
 			_, err := held.Write(payload.Text(timeoutHeld))
 			noErr(err, "write into the held connection")
 			r.serves(ctx, "while a connection is held by a timeout toxic")
-			closing := dial(ctx, r.proxy(toxi.Timeout(toxi.Downstream, timeoutCloseMs*time.Millisecond)))
-			_, err = s.exchange(ctx, closing, payload.Text(timeoutSize), verify.Options{Stall: faultStall})
+			closing := dial(ctx, r.proxy(toxi.Timeout(toxi.Downstream, timeoutClose)))
+			_, err = s.exchange(ctx, closing, payload.Text(timeoutSize), verify.Options{Stall: timeoutStall})
 			if err == nil {
 				fail(spec.NoFault, "the timeout toxic did not cut the connection: the fault was not injected")
 			}
@@ -217,7 +217,7 @@ func (s *suite) slowLong() {
 					break rounds // a verdict on those: the rest would outlast the spec
 				}
 				msg := seeds().Random(latencyMsg, uint64(b*latencyRounds+i))
-				st, err := verify.Exchange(ctx, y, msg, verify.Options{}) // the yardstick is upper-echo, whatever the target's protocol
+				st, err := verify.Exchange(ctx, y, msg, verify.Options{Stall: exchangeStall}) // the yardstick is upper-echo, whatever the target's protocol
 				noErr(kinded(spec.IOError, err), "the yardstick's round trip")
 				base = append(base, st.Elapsed)
 				st, err = s.exchange(ctx, c, msg, verify.Options{})

@@ -20,6 +20,11 @@ import (
 	"github.com/echospec/echospec/suites/settings"
 )
 
+// startCheckSlack is what the check that a target starts allows beyond
+// target.StartLimit (the target's own bound for accepting a connection):
+// the check's own connect and the stop that follows, on a busy host.
+const startCheckSlack = 5 * time.Second
+
 // Config is what to test, as set by the ECHOSPEC_* environment variables
 // or the suite's flags of the same meaning (the table of settings,
 // suites/settings).
@@ -211,7 +216,7 @@ func Preflight(ctx context.Context, c Config, ts []target.Target) error {
 		if target.Available(t) != nil {
 			continue // its specs are skipped, with the reason
 		}
-		ctx, cancel := context.WithTimeout(ctx, target.StartLimit+5*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, target.StartLimit+startCheckSlack)
 		inst, err := t.Start(ctx)
 		cancel()
 		if err != nil {

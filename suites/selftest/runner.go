@@ -140,6 +140,11 @@ type RunOptions struct {
 	Timeout   time.Duration // the whole run, after which its process group is killed
 }
 
+// reportSlack is how long before a run's timeout Ginkgo's own timeout
+// ends the suite, so that a run that hangs still writes its report (its
+// spec cleanups, the report, the servers' stops) before it is killed.
+const reportSlack = 30 * time.Second
+
 // RunSuite runs the conformance test binary against t, as an outside
 // target, with the default spec selection, and reads its JSON report.
 func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
@@ -150,7 +155,7 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	defer cancel()
 	// Ginkgo's own timeout comes first, so that a run that hangs still
 	// writes its report; the context's kill is the last resort.
-	ginkgoTimeout := o.Timeout - 30*time.Second
+	ginkgoTimeout := o.Timeout - reportSlack
 	args := []string{bin.Conformance,
 		"-test.timeout=0",
 		"-ginkgo.json-report=" + jsonPath,
@@ -192,13 +197,13 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	}
 	run.Cells = m.Cells[t.Name]
 	run.Texts = m.Texts
-	run.Entries = entriesOf(raw, t.Name)
+	run.Entries = EntriesOf(raw, t.Name)
 	return run
 }
 
-// entriesOf returns the report entries of each spec of target tg in r
+// EntriesOf returns the report entries of each spec of target tg in r
 // (spec ID → entries).
-func entriesOf(r types.Report, tg string) map[string][]types.ReportEntry {
+func EntriesOf(r types.Report, tg string) map[string][]types.ReportEntry {
 	out := map[string][]types.ReportEntry{}
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt || report.TargetOf(s) != tg {

@@ -74,7 +74,9 @@ func (r Result) Markdown() string {
 	fmt.Fprintf(&b, "- kernel (uname -r): %s, nproc: %d\n", h.Kernel, h.NProc)
 	fmt.Fprintf(&b, "- runs per target: %d, hogs: %d, parallel: %d\n", h.Runs, h.Hogs, h.Parallel)
 	fmt.Fprintf(&b, "- command: `%s`\n", h.Command)
-	fmt.Fprintf(&b, "- wall time: %v\n", h.Elapsed.Round(time.Second))
+	if h.Elapsed > 0 {
+		fmt.Fprintf(&b, "- wall time: %v\n", h.Elapsed.Round(time.Second))
+	}
 	for _, n := range h.Notes {
 		fmt.Fprintf(&b, "- note: %s\n", n)
 	}

@@ -6,6 +6,7 @@
 //
 //	go run ./suites/stability/cmd/stability -runs 10 -hogs 2 -parallel 3
 //	go run ./suites/stability/cmd/stability -runs 2 -targets goroutine,epoll,drain-until-eagain -specs S1,S10,S11,H1
+//	go run ./suites/stability/cmd/stability -from runs/*/reports/test/conformance*.json runs/*/reports/test/selftest/*.json
 //
 // It builds the conformance test binary, faultyserver and echoserver once,
 // then runs the suite against one target at a time as an outside command,
@@ -18,6 +19,12 @@
 // exits 1 when a cell is unstable (a correct target failed, or a faulty
 // server escaped or was caught with another kind, in any run), 2 on bad
 // flags or a failed build, 0 otherwise.
+//
+// -from tallies Ginkgo JSON reports written before instead of running the
+// suite: every target of every report named is one run of it (make test
+// keeps its conformance reports in reports/test and the self-test's in
+// reports/test/selftest), so that many fresh-clone `make test` runs, quiet
+// and beside CPU hogs, give the same table under make test's own load.
 package main
 
 import (
@@ -29,6 +36,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -62,6 +70,7 @@ func run() int {
 	out := fs.String("out", "reports/stability", "where stability.md and stability.json go")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "the most one run of the suite may take")
 	keep := fs.Bool("keep", false, "keep each run's Ginkgo JSON report under OUT/runs")
+	from := fs.Bool("from", false, "tally the Ginkgo JSON reports named as arguments (e.g. of many make test runs) instead of running the suite")
 	unaimed := fs.Bool("unaimed", false, "run -specs on every faulty server whether it declares them or not, any failure a catch: a catch rate (e.g. -specs X1 -unaimed -runs 1 -parallel 1)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
@@ -69,6 +78,9 @@ func run() int {
 	if *unaimed && *specs == "" {
 		fmt.Fprintln(os.Stderr, "stability: -unaimed needs -specs")
 		return 2
+	}
+	if *from {
+		return tallyReports(fs.Args(), list(*targets), list(*specs), *out)
 	}
 	if fs.NArg() > 0 || *runs < 1 || *parallel < 1 || *hogs < 0 {
 		fmt.Fprintln(os.Stderr, "stability: want -runs ≥ 1, -parallel ≥ 1, -hogs ≥ 0 and no arguments")
@@ -154,6 +166,69 @@ func run() int {
 	}
 	fmt.Fprintf(os.Stderr, "stability: wrote %s and %s\n", filepath.Join(*out, "stability.md"), filepath.Join(*out, "stability.json"))
 	if len(res.Unstable()) > 0 || ctx.Err() != nil {
+		return 1
+	}
+	return 0
+}
+
+// tallyReports is -from: the table of reports written before.
+func tallyReports(paths, targets, specs []string, out string) int {
+	if len(paths) == 0 {
+		fmt.Fprintln(os.Stderr, "stability: -from needs the reports' paths as arguments")
+		return 2
+	}
+	root, err := target.ModuleRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stability:", err)
+		return 2
+	}
+	runs, err := stability.FromReports(paths)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stability:", err)
+		return 2
+	}
+	subjects, notes, err := stability.Subjects(selftest.Binaries{}, stability.Selection{
+		Targets:          targets,
+		Specs:            specs,
+		ExpectedFailures: filepath.Join(root, "suites", "runner", "expected_failures.txt"),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stability:", err)
+		return 2
+	}
+	if len(specs) == 0 {
+		specs = stability.BoundSpecs()
+	}
+	if len(targets) > 0 {
+		runs = slices.DeleteFunc(runs, func(r selftest.Run) bool { return !slices.Contains(targets, r.Target.Name) })
+	}
+	subjects, runs = stability.ReportSubjects(subjects, runs, specs)
+	most := 0
+	for _, s := range subjects {
+		n := 0
+		for _, r := range runs {
+			if r.Target.Name == s.Target.Name {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	notes = append(notes, fmt.Sprintf("tallied from %d report files written before (%d target runs), not run here: the header's hogs and parallelism are not known", len(paths), len(runs)))
+	res := stability.Result{
+		Header: stability.Header{
+			Date: time.Now(), Kernel: kernel(), NProc: runtime.NumCPU(), Runs: most,
+			Command: commandLine(), Notes: notes,
+		},
+		Cells:    stability.Tally(subjects, runs),
+		RunTimes: stability.RunTimes(subjects, runs),
+	}
+	fmt.Print(res.Markdown())
+	if err := res.Write(out); err != nil {
+		fmt.Fprintln(os.Stderr, "stability:", err)
+		return 2
+	}
+	fmt.Fprintf(os.Stderr, "stability: wrote %s and %s\n", filepath.Join(out, "stability.md"), filepath.Join(out, "stability.json"))
+	if len(res.Unstable()) > 0 {
 		return 1
 	}
 	return 0
