@@ -33,11 +33,25 @@ func dial(ctx context.Context, d net.Dialer, addr string) (net.Conn, error) {
 }
 
 // tcpOf is c as a TCP connection, for the faults only TCP has (an RST,
-// TCP_INFO); on another connection (a Unix socket's) it is an error.
+// TCP_INFO): c itself, or the connection a wrapper of it holds (one with
+// a NetConn method, as a recording wire.Conn or a tls.Conn has); on
+// another connection (a Unix socket's) it is an error.
 func tcpOf(c net.Conn) (*net.TCPConn, error) {
-	tc, ok := c.(*net.TCPConn)
-	if !ok {
-		return nil, fmt.Errorf("%v is not a TCP connection (%T): the fault needs TCP", c.RemoteAddr(), c)
+	for under := c; under != nil; {
+		if tc, ok := under.(*net.TCPConn); ok {
+			return tc, nil
+		}
+		w, ok := under.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		under = w.NetConn()
 	}
-	return tc, nil
+	return nil, fmt.Errorf("%v is not a TCP connection (%T): the fault needs TCP", c.RemoteAddr(), c)
+}
+
+// IsTCP reports whether c is a TCP connection, or wraps one.
+func IsTCP(c net.Conn) bool {
+	_, err := tcpOf(c)
+	return err == nil
 }

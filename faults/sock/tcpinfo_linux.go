@@ -33,6 +33,26 @@ type Info struct {
 	RecvMSS  uint32
 	Queued   int  // bytes received and not yet read (SIOCINQ)
 	Supports bool // false where TCP_INFO is not available
+
+	RecvSpace    uint32 // the receive buffer space the kernel has set aside, bytes (tcpi_rcv_space)
+	Retransmits  uint8  // retransmissions of the segment now outstanding
+	TotalRetrans uint32 // segments retransmitted on the connection in all
+	RTT          uint32 // smoothed round-trip time, µs
+}
+
+// stateNames are the tcpi_state values, as the kernel names them.
+var stateNames = [...]string{1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
+	6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING"}
+
+// String is what the kernel says, in one line.
+func (i Info) String() string {
+	state := fmt.Sprint(i.State)
+	if int(i.State) < len(stateNames) && stateNames[i.State] != "" {
+		state = stateNames[i.State]
+	}
+	return fmt.Sprintf("TCP_INFO state %s, unacked %d segments, not sent %d bytes, unread %d bytes; "+
+		"receive window %d, receive space %d, send window %d bytes; retransmits %d (in all %d), rtt %dµs",
+		state, i.Unacked, i.NotSent, i.Queued, i.RecvWnd, i.RecvSpace, i.SendWnd, i.Retransmits, i.TotalRetrans, i.RTT)
 }
 
 // FINAcked reports whether our FIN got to the peer: acknowledged
@@ -77,7 +97,8 @@ func TCPInfo(conn net.Conn) (Info, error) {
 		return Info{}, fmt.Errorf("tcp_info: %w", serr)
 	}
 	return Info{State: ti.State, Unacked: ti.Unacked, NotSent: ti.Notsent_bytes, SendWnd: ti.Snd_wnd,
-		RecvWnd: ti.Rcv_wnd, RecvMSS: ti.Rcv_mss, Queued: queued, Supports: true}, nil
+		RecvWnd: ti.Rcv_wnd, RecvMSS: ti.Rcv_mss, Queued: queued, Supports: true,
+		RecvSpace: ti.Rcv_space, Retransmits: ti.Retransmits, TotalRetrans: ti.Total_retrans, RTT: ti.Rtt}, nil
 }
 
 // SendBufferMax is the most a TCP send buffer can grow to on this host

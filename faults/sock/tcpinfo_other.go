@@ -16,7 +16,14 @@ type Info struct {
 	RecvMSS          uint32
 	Queued           int
 	Supports         bool
+	RecvSpace        uint32
+	Retransmits      uint8
+	TotalRetrans     uint32
+	RTT              uint32
 }
+
+// String says that the kernel was not asked.
+func (i Info) String() string { return "TCP_INFO: Linux only" }
 
 // FINAcked reports whether our FIN was acknowledged.
 func (i Info) FINAcked() bool { return false }
