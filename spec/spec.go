@@ -105,6 +105,11 @@ const (
 	// judges; a spec that retries a noise-prone measure writes one per
 	// attempt).
 	BoundEntry = "bound"
+	// TimelineEntry carries a failed spec's wire timeline (package
+	// fixtures/wire's Timeline, as JSON, and its text rendering): what the
+	// client did and saw on the connections involved, and when, the
+	// failing one first. A passing spec has none.
+	TimelineEntry = "wire timeline"
 )
 
 // Bound is one measured value a spec judged against its limit, in the

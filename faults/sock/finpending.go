@@ -53,8 +53,8 @@ func FINWhilePending(ctx context.Context, conn net.Conn, limit int64, finLimit t
 		if ctx.Err() != nil {
 			return r, ctx.Err()
 		}
-		c.SetWriteDeadline(time.Now().Add(time.Second))
-		n, err := c.Write(buf[:chunk])
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		n, err := conn.Write(buf[:chunk]) // through a wrapper, which may record it
 		r.Sent += int64(n)
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return r, fmt.Errorf("send: %w", err)
@@ -71,8 +71,12 @@ func FINWhilePending(ctx context.Context, conn net.Conn, limit int64, finLimit t
 		chunk = min(maxChunk, max(minChunk, int(info.SendWnd/8)))
 	}
 	r.Unlimited = r.Sent >= limit
+	closeWrite := c.CloseWrite
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		closeWrite = cw.CloseWrite // a wrapper's, which may record it
+	}
 	t0 := time.Now()
-	if err := c.CloseWrite(); err != nil {
+	if err := closeWrite(); err != nil {
 		return r, fmt.Errorf("FIN: %w", err)
 	}
 	info, err := waitInfo(ctx, c, finLimit, Info.FINAcked)

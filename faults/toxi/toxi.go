@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,6 +146,21 @@ func (p *Proxy) Remove(t Toxic) error {
 		return fmt.Errorf("toxiproxy: remove %s toxic %s from %s: %w", t.Type, t.name(), p.p.Name, err)
 	}
 	return nil
+}
+
+// String is the toxic as a report shows it: "latency downstream
+// (jitter=10, latency=100)".
+func (t Toxic) String() string {
+	keys := make([]string, 0, len(t.Attributes))
+	for k := range t.Attributes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	attrs := make([]string, len(keys))
+	for i, k := range keys {
+		attrs[i] = fmt.Sprintf("%s=%v", k, t.Attributes[k])
+	}
+	return fmt.Sprintf("%s %s (%s)", t.Type, t.Stream, strings.Join(attrs, ", "))
 }
 
 // name is the toxic's name on the proxy: Name, or TYPE_STREAM.

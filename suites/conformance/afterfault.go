@@ -42,6 +42,7 @@ func (r *run) afterFault(ctx context.Context, fault string) {
 		if err != nil {
 			noErr(connectFailed(ctx, err), "%s: connection %d of %d", where, i+1, n)
 		}
+		c = trackedFault(c, "SO_RCVBUF %d and TCP_MAXSEG %d before the connect", afterFaultRcvBuf, afterFaultMSS)
 		DeferCleanup(func() { c.Close() })
 		conns[i] = c
 	}

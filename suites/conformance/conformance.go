@@ -168,6 +168,7 @@ func (s *suite) declared(ctx SpecContext, id string) SpecContext {
 		Skip(fmt.Sprintf("needs TCP: %s; target %s serves a Unix-domain socket", d.TCP, s.t.Name()))
 	}
 	ctx = budget(ctx, s.timeout(d))
+	recordWire()
 	if s.opts.protocol != payload.UpperEcho {
 		AddReportEntry(spec.ProtocolEntry, s.opts.protocol.String(), ReportEntryVisibilityNever)
 	}

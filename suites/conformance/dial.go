@@ -47,7 +47,8 @@ func dialAll(ctx context.Context, addr string, n int) []net.Conn {
 	return conns
 }
 
-// dialErr connects to addr; a failure is of kind refused.
+// dialErr connects to addr; a failure is of kind refused. The
+// connection records its wire timeline (tracked).
 func dialErr(ctx context.Context, addr string) (net.Conn, error) { return dialFrom(ctx, addr, nil) }
 
 // dialFrom is dialErr from source address src (nil: the default), its
@@ -58,6 +59,7 @@ func dialFrom(ctx context.Context, addr string, src net.Addr) (net.Conn, error) 
 		d.LocalAddr, d.Control = src, bindNoPort
 	}
 	network, address := engine.Network(addr)
+	t0 := time.Now()
 	c, err := d.DialContext(ctx, network, address)
 	// A Unix-domain listener whose backlog is full fails a connect at once
 	// with EAGAIN, where TCP would wait for room (the kernel retries the
@@ -75,7 +77,7 @@ func dialFrom(ctx context.Context, addr string, src net.Addr) (net.Conn, error) 
 	if err != nil {
 		return nil, connectFailed(ctx, fmt.Errorf("connect to %s: %w", addr, err))
 	}
-	return c, nil
+	return tracked(c, time.Since(t0)), nil
 }
 
 // unixBacklogPause is how long a connect to a Unix-domain listener with a
@@ -97,8 +99,8 @@ func connectFailed(ctx context.Context, err error) error {
 // abort ends c with a reset (RST) where it is a TCP connection, and
 // closes it where it is not (a Unix socket has no reset).
 func abort(c net.Conn) {
-	if _, ok := c.(*net.TCPConn); ok {
-		sock.Reset(c)
+	if sock.IsTCP(c) {
+		rst(c)
 		return
 	}
 	c.Close()

@@ -459,6 +459,7 @@ func (sc *scenario) dial(ctx context.Context, o exploreOp) error {
 			return kinded(spec.IOError, err)
 		}
 		addr = ec.px.Addr()
+		proxyFault(addr, o.Via.toxics(o.N))
 	} else {
 		ec.via = viaDirect // a Unix socket has no proxy: the path is direct
 	}

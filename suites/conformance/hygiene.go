@@ -157,7 +157,7 @@ func (s *suite) hygieneLong() {
 			}
 			n, err := sock.Hog(ctx, c, hogLimit, writeErrStill)
 			taken.Add(n)
-			sock.Reset(c)
+			rst(c)
 			return err
 		})
 		noErr(firstErrors(errs, "resetting client"), "")
@@ -181,6 +181,7 @@ func (r *run) exhaustFDs(ctx context.Context, pid proc) float64 {
 	restore, err := sock.LimitFDs(pid.pids(), probe.FDs, fdLimitSpare)
 	DeferCleanup(restore)
 	noErr(kinded(spec.IOError, err), "lower the server's fd limit")
+	specFault("the server's fd limit lowered to its open fds + %d", fdLimitSpare)
 	// Connects may fail here (a server that gives up on EMFILE closes its
 	// listener): that is for H4 to judge, after the limit is restored.
 	var conns []net.Conn
@@ -203,6 +204,7 @@ func (r *run) exhaustFDs(ctx context.Context, pid proc) float64 {
 		c.Close()
 	}
 	noErr(kinded(spec.IOError, restore()), "")
+	specFault("the server's fd limit restored")
 	noErr(kinded(spec.Crash, r.inst.Check()), "while out of fds")
 	return share
 }

@@ -12,7 +12,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/echospec/echospec/faults/sock"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/servers/engine"
@@ -158,7 +157,7 @@ func (l *life) one(ctx context.Context, i int) error {
 	msg := append([]byte(fmt.Sprintf("life %06d:", i)), seeds().Random(lifeSize, uint64(i))...)
 	_, err = l.s.exchange(ctx, c, msg, verify.Options{HalfClose: l.clean, Stall: lifeStall, ReadSize: 2 * len(msg)})
 	if err == nil && !l.clean {
-		sock.Reset(c)
+		rst(c)
 	}
 	return err
 }

@@ -34,6 +34,7 @@ func (s *suite) partialSpecs() {
 			n := tinyBufWmemFactor*wmem + tinyBufExtra
 			c, err := sock.DialBuffers(ctx, r.inst.Addr(), w2Buf, w2Buf)
 			noErr(kinded(spec.Refused, err), "")
+			c = trackedFault(c, "SO_RCVBUF and SO_SNDBUF %d before the connect", w2Buf)
 			DeferCleanup(func() { c.Close() })
 			w := sock.WatchWindow(c, w2Full)
 			_, err = s.exchange(ctx, c, seeds().Random(n, 22), verify.Options{
@@ -217,7 +218,9 @@ func (r *run) cutMidStream(ctx context.Context, w cutWhile) {
 	other := r.background(ctx, fmt.Sprintf("a direct connection's exchange during the cut %s", w), seeds().Random(resetPeerOther, 24+uint64(w)),
 		verify.Options{Chunks: func(int) int { return otherChunk }, Pause: func(int) time.Duration { return otherPause }})
 	By(fmt.Sprintf("%s: limit_data, with no byte left to pass, cuts at the next byte", w))
-	noErr(kinded(spec.IOError, px.Add(toxi.LimitData(toxi.Upstream, 0))), "")
+	cutter := toxi.LimitData(toxi.Upstream, 0)
+	noErr(kinded(spec.IOError, px.Add(cutter)), "")
+	specFault("toxic added: %s", cutter)
 	t1 := time.Now()
 	send(1, "the byte that cuts")
 	cut := awaitLink(ctx, l, func(st toxi.LinkState) bool { return !st.Proxy.Established() && !st.Server.Established() })
@@ -237,6 +240,7 @@ func (r *run) cutMidStream(ctx context.Context, w cutWhile) {
 
 	By(fmt.Sprintf("%s: the hold ends; the client's connection must end short of the echo", w))
 	noErr(kinded(spec.IOError, px.Remove(hold)), "")
+	specFault("toxic removed: %s", hold)
 	c.SetReadDeadline(time.Now().Add(faultStall))
 	n, err := echo.wait()
 	switch {

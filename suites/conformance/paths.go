@@ -40,7 +40,19 @@ func (r *run) toxiProxy(toxics ...toxi.Toxic) *toxi.Proxy {
 	px, err := r.toxi.Proxy(r.inst.Addr(), toxics...)
 	noErr(kinded(spec.IOError, err), "")
 	DeferCleanup(px.Close)
+	proxyFault(px.Addr(), toxics)
 	return px
+}
+
+// proxyFault notes a new toxiproxy proxy and its toxics on the spec's
+// wire timeline.
+func proxyFault(addr string, toxics []toxi.Toxic) {
+	if len(toxics) == 0 {
+		specFault("toxiproxy proxy %s, no toxic", addr)
+	}
+	for _, t := range toxics {
+		specFault("toxiproxy proxy %s: toxic %s", addr, t)
+	}
 }
 
 // path is how a spec reaches the server: directly, or through toxiproxy

@@ -25,6 +25,7 @@ import (
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/fixtures/wire"
 	"github.com/echospec/echospec/servers/engine"
 	"github.com/echospec/echospec/spec"
 )
@@ -60,11 +61,13 @@ type run struct {
 
 // current is the running spec's server (the last one watch took charge
 // of), for fail to ask whether it has died: a crash is the root cause of
-// whatever else the spec saw. A Ginkgo process runs one spec at a time;
-// watch sets it and its cleanup clears it.
+// whatever else the spec saw; and its wire log (recordWire), which every
+// connection the spec opens records into. A Ginkgo process runs one spec
+// at a time; watch and recordWire set them and their cleanups clear them.
 var current struct {
 	sync.Mutex
-	r *run
+	r   *run
+	log *wire.Log
 }
 
 func currentRun() *run {

@@ -187,6 +187,7 @@ func (s *suite) slowLong() {
 		// its echo is surely pending when the measuring starts.
 		hog, err := sock.DialBuffers(ctx, r.inst.Addr(), tinyBuf, 0)
 		noErr(err, "")
+		hog = trackedFault(hog, "SO_RCVBUF %d before the connect", tinyBuf)
 		DeferCleanup(func() { hog.Close() })
 		sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
 		noErr(err, "the client that stops reading")

@@ -50,6 +50,7 @@ func kindOf(err error) spec.Kind {
 func noErr(err error, format string, args ...any) {
 	GinkgoHelper()
 	if err != nil {
+		wireFailing(err)
 		msg := err.Error()
 		if format != "" {
 			msg = fmt.Sprintf(format, args...) + ": " + msg
@@ -74,6 +75,7 @@ func fail(kind spec.Kind, msg string) {
 // through code that is not the spec's, such as Gomega's Eventually.
 func failAt(kind spec.Kind, msg string, skip int) {
 	GinkgoHelper()
+	wireKernel()
 	if r := currentRun(); r != nil && kind != spec.Crash {
 		// A crash is the root cause: the reset or early close the spec
 		// saw first is its symptom. A dying server is always given its
@@ -86,6 +88,7 @@ func failAt(kind spec.Kind, msg string, skip int) {
 			r.crashed = true
 		}
 	}
+	wireFailed(kind.Tag() + msg)
 	AddReportEntry(spec.KindEntry, string(kind), Offset(skip+1))
 	if x, declared := declaredFailure(); declared {
 		if x.Kinds.Contains(kind) {
