@@ -75,7 +75,7 @@ func fail(kind spec.Kind, msg string) {
 // through code that is not the spec's, such as Gomega's Eventually.
 func failAt(kind spec.Kind, msg string, skip int) {
 	GinkgoHelper()
-	wireKernel()
+	wireFailed(kind.Tag() + msg) // its moment: before a crash is waited for
 	if r := currentRun(); r != nil && kind != spec.Crash {
 		// A crash is the root cause: the reset or early close the spec
 		// saw first is its symptom. A dying server is always given its
@@ -85,10 +85,10 @@ func failAt(kind spec.Kind, msg string, skip int) {
 		if err := r.died(true); err != nil {
 			msg = fmt.Sprintf("the server died (%v); first seen as %s%s", err, kind.Tag(), msg)
 			kind = spec.Crash
+			specFault("the server was found dead: %v", err)
 			r.crashed = true
 		}
 	}
-	wireFailed(kind.Tag() + msg)
 	AddReportEntry(spec.KindEntry, string(kind), Offset(skip+1))
 	if x, declared := declaredFailure(); declared {
 		if x.Kinds.Contains(kind) {

@@ -101,23 +101,18 @@ func wireFailing(err error) {
 	}
 }
 
-// wireKernel records what the kernel says about the failing connection
-// now, at the failure (TCP_INFO; Linux only).
-func wireKernel() {
+// wireFailed marks the failure's moment, with its message, and records
+// what the kernel says about the failing connection then (TCP_INFO;
+// Linux only).
+func wireFailed(msg string) {
 	l := currentLog()
 	if l == nil {
 		return
 	}
+	l.Fail(msg)
 	if c := l.FailingConn(); c != nil && sock.IsTCP(c) {
 		if info, err := sock.TCPInfo(c); err == nil {
 			l.Kernel(c, info.String())
 		}
-	}
-}
-
-// wireFailed marks the failure's moment, with its message.
-func wireFailed(msg string) {
-	if l := currentLog(); l != nil {
-		l.Fail(msg)
 	}
 }
