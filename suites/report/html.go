@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/echospec/echospec/fixtures/wire"
 )
 
 // HTML renders the matrix as one self-contained page in the spirit of the
@@ -50,6 +52,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"verdict": Verdict,
 	"sym":     func(o Outcome) string { return symbols[o] },
 	"dur":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"secs":    wire.Seconds,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{{.Title}}</title>
@@ -70,6 +73,11 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;max-height:20em;overflow
 .kind{font-family:monospace;border:1px solid #999;padding:0 4px}
 tr.regression td{font-weight:bold}
 pre.rerun{background:#eef}
+table.wire{margin:4px 0 10px}
+table.wire td{text-align:left;font-family:monospace;white-space:nowrap}
+table.wire td.n{text-align:right}
+table.wire tr.failure td{background:#fdd;font-weight:bold}
+table.wire tr.gap td{color:#666;font-style:italic}
 </style></head><body>
 <h1>{{.Title}}</h1>
 <p>{{.Summary}}</p>
@@ -101,6 +109,16 @@ pre.rerun{background:#eef}
 <p>{{$c.Text}} <span class="muted">({{index $.M.Categories $id}}, {{index $.M.Levels $id}}; {{dur $c.Duration}})</span></p>
 {{if $c.Message}}<pre>{{$c.Message}}</pre>{{end}}
 {{if $c.Location}}<p class="muted">at {{$c.Location}}</p>{{end}}
+{{with $c.Timeline}}{{$tl := .}}<p><strong>wire timeline</strong> <span class="muted">(client side; times since the spec's start)</span>{{with .Failure}}: the failure at {{secs .At}}{{end}}</p>
+{{with .Faults}}<p>the spec's faults:</p><table class="wire">{{range .}}<tr><td>{{secs .At}}</td><td>{{.Detail}}</td></tr>{{end}}</table>{{end}}
+{{range $ct := .Conns}}<p>{{$ct.Title}}</p>
+<table class="wire"><tr><th>time</th><th>event</th><th>offset</th><th>size</th><th>detail</th></tr>
+{{range $tl.Rows $ct}}<tr{{if .Failure}} class="failure"{{else if .Gap}} class="gap"{{end}}><td class="n">{{.Time}}</td><td>{{.Event}}</td><td class="n">{{.Offset}}</td><td class="n">{{.Size}}</td><td>{{.Detail}}</td></tr>
+{{end}}</table>
+{{with $ct.Kernel}}<p class="muted">kernel at the failure: {{.}}</p>{{end}}{{end}}
+{{if .More}}<p class="muted">{{.More}} more connections not shown</p>{{end}}
+{{if .Forgotten}}<p class="muted">{{.Forgotten}} cleanly closed connections' timelines not kept</p>{{end}}
+{{with .Window}}<pre>{{.String}}</pre>{{end}}{{end}}
 {{if $c.Rerun}}<p>rerun just this spec:</p><pre class="rerun">{{$c.Rerun}}</pre>{{end}}
 {{range $c.Notes}}<p class="muted">{{.}}</p>{{end}}
 {{if $c.Output}}<p>target output (tail):</p><pre>{{$c.Output}}</pre>{{end}}

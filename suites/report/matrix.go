@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/wire"
 	"github.com/echospec/echospec/spec"
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
@@ -56,6 +57,10 @@ type Cell struct {
 	// target alone (its settings, the run's label filter and seed), for a
 	// failure; "" when the report does not say how it was run.
 	Rerun string
+	// Timeline is a failure's wire timeline (spec.TimelineEntry): what
+	// the client did and saw on the connections involved; nil when the
+	// report has none (a pass, or a report written before it was kept).
+	Timeline *wire.Timeline
 }
 
 // Matrix is targets × spec IDs.
@@ -199,6 +204,8 @@ func cellOf(s types.SpecReport, text string) Cell {
 		switch e.Name {
 		case spec.KindEntry:
 			c.Kind = kindOf(v) // the last one counts: a crash found at the end overrides
+		case spec.TimelineEntry:
+			c.Timeline = timelineOf(e)
 		case spec.DeviationEntry, spec.NotObservedEntry, spec.ExpectedFailureEntry, spec.UnexpectedPassEntry, spec.OutputEntry, spec.ProtocolEntry:
 		default:
 			// A gmeasure experiment renders itself with Ginkgo's
