@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/wire"
 	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/runner"
@@ -22,6 +24,9 @@ type printer struct {
 	s       *runner.Suite
 	verbose bool
 	width   int // of the widest target name
+	// reportDir is where the reports are written ("" when they are not),
+	// for a failure's details to point at.
+	reportDir string
 }
 
 func newPrinter(w io.Writer, s *runner.Suite, verbose bool) *printer {
@@ -186,6 +191,7 @@ func (p *printer) failure(r types.Report, tg, id string, c report.Cell) {
 	for _, n := range c.Notes {
 		fmt.Fprintln(p.w, "    "+oneLine(n, 200))
 	}
+	p.timeline(c.Timeline)
 	if c.Output != "" {
 		fmt.Fprintln(p.w, "    target output (tail):\n"+indent(tail(c.Output, 20), "      | "))
 	}
@@ -198,6 +204,37 @@ func (p *printer) failure(r types.Report, tg, id string, c report.Cell) {
 	if c.Rerun != "" {
 		fmt.Fprintf(p.w, "    rerun: %s\n", c.Rerun)
 	}
+}
+
+// timelineTail is how many of the failing connection's last events a
+// failure's details show.
+const timelineTail = 8
+
+// timeline prints the last events of a failure's first connection (the
+// failing one, when known) and where the whole timeline is.
+func (p *printer) timeline(tl *wire.Timeline) {
+	if tl == nil || len(tl.Conns) == 0 {
+		return
+	}
+	c := tl.Conns[0]
+	rows := tl.Rows(c)
+	fmt.Fprintf(p.w, "    wire timeline, %s; its last events:\n", c.Title())
+	fmt.Fprintln(p.w, "    "+wire.RowHeader)
+	if len(rows) > timelineTail {
+		fmt.Fprintf(p.w, "       (%d before)\n", len(rows)-timelineTail)
+		rows = rows[len(rows)-timelineTail:]
+	}
+	for _, r := range rows {
+		fmt.Fprintln(p.w, "    "+r.String())
+	}
+	if c.Kernel != "" {
+		fmt.Fprintf(p.w, "      kernel at the failure: %s\n", c.Kernel)
+	}
+	where := "in the report (--report-dir writes it)"
+	if p.reportDir != "" {
+		where = "in " + filepath.Join(p.reportDir, "index.html")
+	}
+	fmt.Fprintf(p.w, "    the whole timeline (%d connections shown, %d more) is %s\n", len(tl.Conns), tl.More, where)
 }
 
 func tail(s string, n int) string {

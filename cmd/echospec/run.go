@@ -177,6 +177,7 @@ func (c *runCmd) run(stdout, stderr io.Writer) int {
 		return worker.work(s, suiteConfig, reporterConfig)
 	}
 	out := newPrinter(stdout, s, verbose)
+	out.reportDir = reportDir
 	out.header(suiteConfig)
 	var final types.Report
 	start := time.Now()
