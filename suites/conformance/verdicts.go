@@ -85,7 +85,7 @@ func failAt(kind spec.Kind, msg string, skip int) {
 		if err := r.died(true); err != nil {
 			msg = fmt.Sprintf("the server died (%v); first seen as %s%s", err, kind.Tag(), msg)
 			kind = spec.Crash
-			specFault("the server was found dead: %v", err)
+			specFault("the server was found dead: %s", firstLine(err.Error()))
 			r.crashed = true
 		}
 	}
@@ -151,6 +151,12 @@ func firstErrorsFrom(errs []error, what string, first int) error {
 		return nil
 	}
 	return kinded(kind, fmt.Errorf("%d of %d %ss failed; the first:\n%w", count, len(errs), what, errors.Join(failed...)))
+}
+
+// firstLine is s up to its first line break.
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 func tailLines(s string, n int) string {
