@@ -174,6 +174,11 @@ suite's binary (` + "`suites/runner/expected_failures.txt`" + `).
 Every failure carries exactly one kind from this closed vocabulary: at the
 start of the failure message (` + "`[stall] ...`" + `), as the report entry
 ` + "`" + spec.KindEntry + "`" + ` in the JSON report, and in the HTML report's cell.
+A failed spec's report also holds its wire timeline, the report entry
+` + "`" + spec.TimelineEntry + "`" + ` (JSON: the spec's faults, its failure's moment, and for
+the connections involved, the failing one first, every client-side event
+with its time since the spec's start, stream offset and size; a passing
+spec has none).
 
 | kind | meaning |
 | --- | --- |
