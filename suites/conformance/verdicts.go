@@ -85,7 +85,7 @@ func failAt(kind spec.Kind, msg string, skip int) {
 		if err := r.died(true); err != nil {
 			msg = fmt.Sprintf("the server died (%v); first seen as %s%s", err, kind.Tag(), msg)
 			kind = spec.Crash
-			specFault("the server was found dead: %s", firstLine(err.Error()))
+			specFault("the server was found dead: %s", strings.TrimSuffix(firstLine(err.Error()), "; its output ends:"))
 			r.crashed = true
 		}
 	}
