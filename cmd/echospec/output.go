@@ -230,6 +230,9 @@ func (p *printer) timeline(tl *wire.Timeline) {
 	if c.Kernel != "" {
 		fmt.Fprintf(p.w, "      kernel at the failure: %s\n", c.Kernel)
 	}
+	if tl.Window != nil {
+		fmt.Fprintln(p.w, indent(strings.TrimRight(tl.Window.String(), "\n"), "      "))
+	}
 	where := "in the report (--report-dir writes it)"
 	if p.reportDir != "" {
 		where = "in " + filepath.Join(p.reportDir, "index.html")
