@@ -16,9 +16,7 @@ import (
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
-	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
-	"github.com/echospec/echospec/servers/goroutine"
 	"github.com/echospec/echospec/spec"
 )
 
@@ -202,9 +200,7 @@ func (s *suite) slowLong() {
 	})
 	s.it("S10", func(ctx SpecContext) {
 		r := s.start(ctx)
-		yard, err := target.InProcess(goroutine.Engine(), s.yardstickOn()...).Start(ctx) // on the target's network
-		noErr(kinded(spec.IOError, err), "start the yardstick")
-		DeferCleanup(yard.Stop)
+		yard := s.startYardstick(ctx)
 		c, y := dial(ctx, r.inst.Addr()), dial(ctx, yard.Addr())
 		exp := gmeasure.NewExperiment("S10 round trips")
 		AddReportEntry(exp.Name, exp)
@@ -243,9 +239,7 @@ func (s *suite) slowLong() {
 	s.it("S11", func(ctx SpecContext) {
 		r := s.start(ctx)
 		n := r.fit(fairClients, fairStreamers, "ping-pong clients")
-		yard, err := target.InProcess(goroutine.Engine(), s.yardstickOn()...).Start(ctx) // on the target's network
-		noErr(kinded(spec.IOError, err), "start the yardstick")
-		DeferCleanup(yard.Stop)
+		yard := s.startYardstick(ctx)
 		exp := gmeasure.NewExperiment("S11 round trips beside streaming clients")
 		AddReportEntry(exp.Name, exp)
 		var got, base []time.Duration
