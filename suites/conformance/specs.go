@@ -253,11 +253,11 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "S10", Category: spec.CatSlowClient, Level: spec.Should, Long: true, Timeout: standard, Kinds: timing,
 			Text: fmt.Sprintf("latency budget: the median round trip of %d-byte messages is within %dx (+%s) of a reference echo server's measured in the same spec",
 				latencyMsg, latencyFactor, dur(latencySlack)),
-			Measure: fmt.Sprintf("%d round trips on one connection to the target and to the yardstick (a goroutine-per-connection echo server the suite runs itself), interleaved in blocks, or as many of them as fit in %s (at least %d), so that a server that answers hundreds of milliseconds late gets its verdict within its time", latencyRounds, dur(latencyWindow), latencyMinRounds)},
+			Measure: fmt.Sprintf("%d round trips on one connection to the target and to the yardstick (a goroutine-per-connection echo server the suite runs itself, where the target runs: in the suite's process, or in a process of its own for a server in another), interleaved in blocks, or as many of them as fit in %s (at least %d), so that a server that answers hundreds of milliseconds late gets its verdict within its time", latencyRounds, dur(latencyWindow), latencyMinRounds)},
 		{ID: "S11", Category: spec.CatSlowClient, Level: spec.Must, Long: true, Timeout: long, Kinds: timing,
 			Text: fmt.Sprintf("fairness: %d clients streaming at full speed do not starve %d ping-pong clients: their 90th-percentile round trip stays within %dx (+%s) of a yardstick echo server's under the same load, in the same spec",
 				fairStreamers, fairClients, fairFactor, dur(fairSlack)),
-			Measure: fmt.Sprintf("%d interleaved blocks on the target and on the yardstick (a goroutine echo server in the suite's process): the streamers write and read %s chunks as fast as they can, from when their input waits unread at the server (at most %s) until the ping-pong ends; each ping-pong client does up to %d rounds of 64 bytes in %s; a round trip with no echo after %s counts as starved",
+			Measure: fmt.Sprintf("%d interleaved blocks on the target and on the yardstick (a goroutine echo server the suite runs where the target runs: in its own process, or in a process of its own for a server in another): the streamers write and read %s chunks as fast as they can, from when their input waits unread at the server (at most %s) until the ping-pong ends; each ping-pong client does up to %d rounds of 64 bytes in %s; a round trip with no echo after %s counts as starved",
 				fairBlocks, size(fairChunk), dur(fairWarm), fairRounds, dur(fairBlockTime), dur(fairStarved))},
 
 		{ID: "H1", AfterFault: true, Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
