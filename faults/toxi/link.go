@@ -53,6 +53,13 @@ var tcpStates = [...]string{"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT
 // Established reports whether the end is open and ESTABLISHED.
 func (e End) Established() bool { return e.Open && e.State == sockdiag.StateEstablished }
 
+// Lingers reports whether the end's socket is still there the way a FIN
+// leaves one (FIN_WAIT, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSING): not
+// gone, and not in CLOSE, the state a socket closed with input unread is
+// in for the moment between its reset and its destruction (seen once in
+// W4: the proxy's end in CLOSE with 16 KiB unread, the server's gone).
+func (e End) Lingers() bool { return e.Open && e.State != sockdiag.StateClose }
+
 // StateName names the end's state: its TCP state, or "gone" when no
 // socket has these ends any more (a reset one is closed at once; a socket
 // that ended with a FIN stays, in FIN_WAIT or TIME_WAIT, for a while).

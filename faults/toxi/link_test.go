@@ -193,3 +193,16 @@ func TestHoldConstructor(t *testing.T) {
 		t.Errorf("End state names")
 	}
 }
+
+// A socket in CLOSE is a reset's, on its way to destruction: it does not
+// linger as a FIN's ends do.
+func TestLingers(t *testing.T) {
+	for _, c := range []struct {
+		e    End
+		want bool
+	}{{End{}, false}, {End{Open: true, State: 7}, false}, {End{Open: true, State: 4}, true}, {End{Open: true, State: 8}, true}} {
+		if got := c.e.Lingers(); got != c.want {
+			t.Errorf("%s: Lingers() = %v, want %v", c.e.StateName(), got, c.want)
+		}
+	}
+}

@@ -228,7 +228,7 @@ func (r *run) cutMidStream(ctx context.Context, w cutWhile) {
 	switch {
 	case cut.Proxy.Established():
 		fail(spec.NoFault, fmt.Sprintf("%s: the limit_data toxic did not cut the connection within %v: the fault was not injected (%s)", w, faultStall, linkState(cut)))
-	case cut.Proxy.Open || cut.Server.Open:
+	case cut.Proxy.Lingers() || cut.Server.Lingers():
 		// A reset closes both ends at once; a FIN leaves the proxy's end
 		// in FIN_WAIT or TIME_WAIT, the server's in CLOSE_WAIT.
 		fail(spec.NoFault, fmt.Sprintf("%s: the cut was not a reset (%s): the fault did not reach the server as the spec means it", w, linkState(cut)))
