@@ -24,7 +24,7 @@ func (s *suite) hygieneSpecs() {
 	Describe("hygiene", Label(string(spec.CatHygiene)), func() {
 		s.it("H1", func(ctx SpecContext) {
 			r, pid := s.startProcess(ctx)
-			before := sample(pid)
+			before := restingFDs(ctx, pid)
 			for i := range fdCycles {
 				c, err := dialErr(ctx, r.inst.Addr())
 				noErr(err, "cycle %d of %d", i+1, fdCycles)
@@ -39,10 +39,7 @@ func (s *suite) hygieneSpecs() {
 					abort(c)
 				}
 			}
-			fds, record := settleBound("fds over baseline", "fds", before.FDs, fdSlack, func(s probe.Sample) int { return s.FDs })
-			defer record()
-			settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack,
-				fmt.Sprintf("after %s open/close cycles", count(fdCycles)))
+			settlesFDs(ctx, pid, before, fmt.Sprintf("after %s open/close cycles", count(fdCycles)))
 			r.afterFault(ctx, fmt.Sprintf("%s open/close cycles, closed with and without data, and by reset", count(fdCycles)))
 		})
 
@@ -55,7 +52,7 @@ func (s *suite) hygieneSpecs() {
 			threads, record := settleBound("threads over baseline", "threads", before.Threads, threadSlack, func(s probe.Sample) int { return s.Threads })
 			defer record()
 			settlesTo(ctx, pid, spec.ThreadGrowth, "threads", threads, before.Threads, threadSlack,
-				fmt.Sprintf("after a burst of %d connections", threadBurst))
+				fmt.Sprintf("after a burst of %d connections", threadBurst), nil)
 		})
 
 		s.it("H3", func(ctx SpecContext) {
@@ -147,7 +144,7 @@ func (s *suite) hygieneLong() {
 	})
 	s.it("H7", func(ctx SpecContext) {
 		r, pid := s.startProcess(ctx)
-		before := sample(pid)
+		before := restingFDs(ctx, pid)
 		conc := r.fit(writeErrConc, 0, "connections at a time")
 		var taken atomic.Int64
 		errs := burst(writeErrConns, conc, func(int) error {
@@ -162,10 +159,7 @@ func (s *suite) hygieneLong() {
 		})
 		noErr(firstErrors(errs, "resetting client"), "")
 		AddReportEntry("write errors", fmt.Sprintf("%d clients reset with echo pending; the server had taken %.1f MiB from them", writeErrConns, inMiB(taken.Load())))
-		fds, record := settleBound("fds over baseline", "fds", before.FDs, fdSlack, func(s probe.Sample) int { return s.FDs })
-		defer record()
-		settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack,
-			fmt.Sprintf("after %d connections ended with the server's write failing", writeErrConns))
+		settlesFDs(ctx, pid, before, fmt.Sprintf("after %d connections ended with the server's write failing", writeErrConns))
 		r.afterFault(ctx, fmt.Sprintf("%d clients reset with echo pending, the server's writes failing", writeErrConns))
 	})
 }

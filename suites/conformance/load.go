@@ -86,9 +86,9 @@ func (s *suite) loadLong() {
 		r, own := s.startOwn(ctx)
 		pid, probed := procOf(r.inst)
 		probed = probed && own && probe.Supported
-		var before probe.Sample
+		var before fdsAtRest
 		if probed {
-			before = restingSample(ctx, pid)
+			before = restingFDs(ctx, pid)
 		}
 		conc := r.fit(soakConc, 0, "connections at a time")
 		payloads := make([][]byte, conc)
@@ -113,9 +113,7 @@ func (s *suite) loadLong() {
 			AddReportEntry("process checks", "skipped: the suite has no process of this target's to probe")
 			return
 		}
-		fds, record := settleBound("fds over baseline", "fds", before.FDs, fdSlack, func(s probe.Sample) int { return s.FDs })
-		defer record()
-		settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack, "after the soak")
+		settlesFDs(ctx, pid, before, "after the soak")
 		after := sample(pid)
 		bound("memory growth after the soak", inMiB(after.RSS-before.RSS), inMiB(soakGrowth), "MiB")
 		AddReportEntry("memory after the soak", fmt.Sprintf("RSS %.1f → %.1f MiB (limit +%s)", inMiB(before.RSS), inMiB(after.RSS), size(soakGrowth)))
@@ -153,8 +151,8 @@ func (s *suite) exchangeAll(ctx context.Context, conns []net.Conn, first, size i
 	return errs
 }
 
-// baseSteady is how long the server's fd count must hold still before C4
-// takes it as the baseline.
+// baseSteady is how long the server's fd count must hold still before
+// H1, H7 and C4 take it as their baseline.
 const baseSteady = time.Second
 
 // restingSample samples the server once its fd count has held still for

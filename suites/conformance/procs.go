@@ -7,7 +7,10 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -61,11 +64,12 @@ func sample(p proc) probe.Sample {
 }
 
 // settlesTo waits for a probed count to come back to at most base+slack,
-// and fails with kind, both numbers and the time waited if it does not.
+// and fails with kind, both numbers and the time waited if it does not,
+// and what more says (if not nil).
 // It waits as long as the count keeps falling: it fails once the count
 // has made no new low for settle (a leak is a plateau; a server slowed by
 // a busy host releases late, but releases), or after settleMax in all.
-func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get func(probe.Sample) int, base, slack int, when string) {
+func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get func(probe.Sample) int, base, slack int, when string, more func() string) {
 	GinkgoHelper()
 	t0 := time.Now()
 	var last int
@@ -87,9 +91,82 @@ func settlesTo(ctx context.Context, pid proc, kind spec.Kind, what string, get f
 			if !plateau {
 				why = fmt.Sprintf("still falling after %v", settleMax)
 			}
-			return fmt.Sprintf("%s: %s %d before, %d after (+%d, limit +%d), waited %v (%s)", when, what, base, last, last-base, slack, time.Since(t0).Round(time.Millisecond), why)
+			msg := fmt.Sprintf("%s: %s %d before, %d after (+%d, limit +%d), waited %v (%s)", when, what, base, last, last-base, slack, time.Since(t0).Round(time.Millisecond), why)
+			if more != nil {
+				msg += "; " + more()
+			}
+			return msg
 		})
 	AddReportEntry(what, fmt.Sprintf("%d before, %d after (%s), settled in %v", base, last, when, time.Since(t0).Round(time.Millisecond)))
+}
+
+// fdsAtRest is the server's fds before a spec's connections: a sample
+// taken once the count has held still (restingSample), what kinds of fds
+// they are, and how many each process holds.
+type fdsAtRest struct {
+	probe.Sample
+	kinds  map[string]int
+	byProc map[int]int
+}
+
+// restingFDs samples the server's fds at rest. A sample at once can
+// catch what the spec's set-up left in flight (the connection that
+// checked which process holds it, still open in a thread that has not
+// yet read its end) and judge its release a baseline.
+func restingFDs(ctx context.Context, pid proc) fdsAtRest {
+	GinkgoHelper()
+	s := restingSample(ctx, pid)
+	kinds, _ := probe.FDKinds(pid.pids()...)
+	return fdsAtRest{s, kinds, fdsByProc(pid)}
+}
+
+// fdsByProc counts the fds of each of the server's processes.
+func fdsByProc(pid proc) map[int]int {
+	by := map[int]int{}
+	for _, p := range pid.pids() {
+		if n, err := probe.FDs(p); err == nil {
+			by[p] = n
+		}
+	}
+	return by
+}
+
+// settlesFDs waits for the server's fd count to come back within fdSlack
+// of before (settlesTo), recording the margin; a plateau above it fails
+// FDGrowth and says which kinds of fds it holds more of, and which of its
+// processes hold them.
+func settlesFDs(ctx context.Context, pid proc, before fdsAtRest, when string) {
+	GinkgoHelper()
+	fds, record := settleBound("fds over baseline", "fds", before.FDs, fdSlack, func(s probe.Sample) int { return s.FDs })
+	defer record()
+	settlesTo(ctx, pid, spec.FDGrowth, "fds", fds, before.FDs, fdSlack, when, func() string {
+		diff := "none by kind"
+		if kinds, err := probe.FDKinds(pid.pids()...); err != nil {
+			diff = err.Error()
+		} else if d := probe.FDKindsDiff(before.kinds, kinds); d != "" {
+			diff = d
+		}
+		return fmt.Sprintf("what changed: %s; fds by process: %s", diff, procsDiff(before.byProc, fdsByProc(pid)))
+	})
+}
+
+// procsDiff lists per-process counts before and now, by pid: "pid 10
+// 12 → 15, pid 11 14 (gone), pid 13 (new) 14".
+func procsDiff(before, now map[int]int) string {
+	var parts []string
+	for _, p := range slices.Sorted(maps.Keys(before)) {
+		if n, ok := now[p]; ok {
+			parts = append(parts, fmt.Sprintf("pid %d %d → %d", p, before[p], n))
+		} else {
+			parts = append(parts, fmt.Sprintf("pid %d %d (gone)", p, before[p]))
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(now)) {
+		if _, ok := before[p]; !ok {
+			parts = append(parts, fmt.Sprintf("pid %d (new) %d", p, now[p]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // spinning measures, over d, how much of the time it could have run the

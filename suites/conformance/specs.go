@@ -262,7 +262,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 
 		{ID: "H1", AfterFault: true, Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %s open/close cycles (closed with and without data, and by reset)", count(fdCycles)),
-			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d %s (on a Unix socket, which has no reset, those cycles close)", fdSlack, settling())},
+			Measure: fmt.Sprintf("the fd count of the server's process group must come back to its baseline +%d %s; the baseline is %s (on a Unix socket, which has no reset, those cycles close)", fdSlack, settling(), atRest())},
 		{ID: "H2", Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.ThreadGrowth},
 			Text:    fmt.Sprintf("the thread count returns to its baseline (+%d, a tenth of the burst) after a burst of %d connections", threadSlack, threadBurst),
 			Measure: settling()},
@@ -282,7 +282,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				memWarm, memConc, size(memSize), dur(settle))},
 		{ID: "H7", AfterFault: true, Category: spec.CatHygiene, Level: spec.Must, Long: true, Timeout: long, NeedsProcess: true, TCP: resets, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %d connections end with the server's write failing (the client resets while echo is pending)", writeErrConns),
-			Measure: fmt.Sprintf("%d at a time, each sends until the server stops taking data, then RST; fds back to the baseline +%d %s", writeErrConc, fdSlack, settling())},
+			Measure: fmt.Sprintf("%d at a time, each sends until the server stops taking data, then RST; fds back to the baseline +%d %s; the baseline is %s", writeErrConc, fdSlack, settling(), atRest())},
 
 		{ID: "L1", Category: spec.CatLifecycle, Level: spec.Should, Timeout: standard, NeedsProcess: true, Kinds: []spec.Kind{spec.NotListening, spec.SlowExit},
 			Text:    fmt.Sprintf("the server listens within %s of its start, and exits within %s of SIGTERM", dur(listenLimit), dur(exitLimit)),
@@ -308,8 +308,8 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "C4", Category: spec.CatLoad, Level: spec.Must, Long: true, Timeout: long, Kinds: append(echo[:len(echo):len(echo)], spec.FDGrowth, spec.MemoryGrowth),
 			Text: fmt.Sprintf("soak: %s through one server over %s connections, every byte verified; then its fds are back to the baseline and its memory within %s",
 				size(soakConns*soakSize), count(soakConns), size(soakGrowth)),
-			Measure: fmt.Sprintf("%d connections at a time, %s each in %s writes; the process checks need the server's own process and are skipped without one",
-				soakConc, size(soakSize), size(soakChunk))},
+			Measure: fmt.Sprintf("%d connections at a time, %s each in %s writes; the fd baseline is %s; the process checks need the server's own process and are skipped without one",
+				soakConc, size(soakSize), size(soakChunk), atRest())},
 		{ID: "C5", Category: spec.CatLoad, Level: spec.Must, Timeout: long, Kinds: append(echo[:len(echo):len(echo)], spec.Refused),
 			Text: fmt.Sprintf("%s concurrent connections, and more until the server's fd numbers pass FD_SETSIZE (%s) by %d, each get their own payload back exact",
 				count(fdConns), count(fdSetSize), fdPastBy),
@@ -366,6 +366,11 @@ func dur(d time.Duration) string {
 func pct(f float64) string { return fmt.Sprintf("%g%%", 100*f) }
 
 // settling says how settlesTo waits, for the catalog.
+// atRest says when an fd baseline is taken (restingSample).
+func atRest() string {
+	return fmt.Sprintf("the count once it has held still for %s", dur(baseSteady))
+}
+
 func settling() string {
 	return fmt.Sprintf("within %s of its last fall (at most %s in all)", dur(settle), dur(settleMax))
 }
