@@ -13,7 +13,9 @@
 // handler returns Shutdown once Close asks for it. It deliberately does not
 // work around evio: no half-close handling (evio closes on read EOF), no
 // retry when accept fails, and no cure for the ticker goroutine evio leaves
-// behind after a Shutdown from Tick (see Server.Close).
+// behind after a Shutdown from Tick (see Server.Close). Its one work-around
+// is in stopping, which no spec judges: evio's shutdown can lose its
+// wake-up, so Close connects until the last loops end (Server.Close).
 //
 // The adapter builds on Linux, macOS and FreeBSD: there evio runs its own
 // epoll/kqueue loop. evio's kqueue code does not compile on the other BSDs,

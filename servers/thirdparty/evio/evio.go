@@ -4,6 +4,7 @@ package evio
 
 import (
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,9 @@ const (
 	// closeTimeout how long Close waits for evio.Serve to return.
 	startTimeout = 10 * time.Second
 	closeTimeout = 10 * time.Second
+	// nudgeEvery is how often Close, while evio.Serve has not returned,
+	// connects to the server to end one more loop (Server.Close).
+	nudgeEvery = 100 * time.Millisecond
 )
 
 // Engine returns the evio engine.
@@ -62,6 +66,12 @@ func Start(addr string) (engine.Server, error) {
 		engine.Upper(in) // in is evio's copy (ReuseInputBuffer is off)
 		return in, evio.None
 	}
+	events.Opened = func(evio.Conn) ([]byte, evio.Options, evio.Action) {
+		if s.stopping.Load() {
+			return nil, evio.Options{}, evio.Shutdown // Close's nudge
+		}
+		return nil, evio.Options{}, evio.None
+	}
 	events.Tick = func() (time.Duration, evio.Action) {
 		if s.stopping.Load() {
 			return 0, evio.Shutdown
@@ -93,6 +103,17 @@ func (s *Server) Addr() string { return s.addr }
 // to return; by then evio has stopped its loops and closed every connection,
 // the listener and its pollers.
 //
+// evio's shutdown can lose its wake-up: each loop that ends signals a
+// sync.Cond once, and evio.Serve's own goroutine waits on it only after it
+// has started the loops (evio_unix.go serve, waitForShutdown), so a loop
+// that ends first — the Tick handler runs as soon as loop 0 starts, and
+// returns Shutdown at once if Close came right after Start — signals
+// nobody, and evio.Serve waits for ever. Seen 1 in 300 Start/Close pairs
+// beside two CPU hogs. So while evio.Serve has not returned, Close
+// connects every nudgeEvery: a loop still running accepts, its Opened
+// handler returns Shutdown, and that loop's end signals again. (With a
+// single loop, on a one-CPU host, nothing is left to nudge.)
+//
 // evio leaks one goroutine per server: its ticker goroutine hands the delay
 // returned with Shutdown back to the loop, sleeps it, triggers the loop's
 // poller once more and then waits forever for a loop that has gone
@@ -105,13 +126,23 @@ func (s *Server) Close() error {
 		s.stopping.Store(true)
 		timer := time.NewTimer(closeTimeout)
 		defer timer.Stop()
-		select {
-		case <-s.done:
-			if s.serveErr != nil {
-				s.closeErr = fmt.Errorf("evio engine: %w", s.serveErr)
+		nudge := time.NewTicker(nudgeEvery)
+		defer nudge.Stop()
+		for {
+			select {
+			case <-s.done:
+				if s.serveErr != nil {
+					s.closeErr = fmt.Errorf("evio engine: %w", s.serveErr)
+				}
+				return
+			case <-nudge.C:
+				if c, err := net.DialTimeout("tcp", s.addr, nudgeEvery); err == nil {
+					c.Close()
+				}
+			case <-timer.C:
+				s.closeErr = fmt.Errorf("evio engine: evio.Serve still running %v after Tick returned Shutdown", closeTimeout)
+				return
 			}
-		case <-timer.C:
-			s.closeErr = fmt.Errorf("evio engine: evio.Serve still running %v after Tick returned Shutdown", closeTimeout)
 		}
 	})
 	return s.closeErr
