@@ -292,9 +292,9 @@ const (
 	spinMore   = 3
 
 	// S10: the median of latencyRounds small round trips must be within
-	// latencyFactor × the yardstick's median (a goroutine echo server the
-	// suite runs in its own process, measured in the same spec) +
-	// latencySlack. Loopback round trips take tens of microseconds; a
+	// latencyFactor × the yardstick's median (an echo server the suite
+	// runs where the target runs, measured in the same spec:
+	// startYardstick) + latencySlack. Loopback round trips take tens of microseconds; a
 	// server that adds a fixed delay (a timer-driven flush, a sleep, a
 	// Nagle/delayed-ACK stall of 40 ms) adds milliseconds.
 	latencyRounds = 200

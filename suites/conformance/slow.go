@@ -200,7 +200,7 @@ func (s *suite) slowLong() {
 	})
 	s.it("S10", func(ctx SpecContext) {
 		r := s.start(ctx)
-		yard := s.startYardstick(ctx)
+		yard := s.startYardstick(ctx, true)
 		c, y := dial(ctx, r.inst.Addr()), dial(ctx, yard.Addr())
 		exp := gmeasure.NewExperiment("S10 round trips")
 		AddReportEntry(exp.Name, exp)
@@ -239,7 +239,7 @@ func (s *suite) slowLong() {
 	s.it("S11", func(ctx SpecContext) {
 		r := s.start(ctx)
 		n := r.fit(fairClients, fairStreamers, "ping-pong clients")
-		yard := s.startYardstick(ctx)
+		yard := s.startYardstick(ctx, false)
 		exp := gmeasure.NewExperiment("S11 round trips beside streaming clients")
 		AddReportEntry(exp.Name, exp)
 		var got, base []time.Duration
