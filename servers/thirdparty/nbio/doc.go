@@ -14,7 +14,10 @@
 // with Engine.Stop. It deliberately does not work around nbio: no
 // backpressure of its own, no half-close handling (nbio closes the
 // connection on EPOLLRDHUP, dropping unwritten echo), no accept-error
-// handling.
+// handling. One exception, in starting, which no spec judges: Start
+// returns only once nbio's acceptor and pollers run (warmup), since a
+// Stop that comes before they begin is lost and leaves the acceptor
+// spinning on its closed listener.
 //
 // The adapter builds on Linux, macOS and FreeBSD, where nbio compiles
 // (its kqueue code does not on the other BSDs, and its Windows build is a
