@@ -443,6 +443,12 @@ const (
 	standard = 30 * time.Second
 	long     = 60 * time.Second
 	c10kTime = 120 * time.Second
+	// soakTime is C4's: 1 GiB through one server, whose throughput C4
+	// does not judge (a stalled connection fails it in 5 s, and the soak
+	// stops there). Through the Python asyncio server: 6–19 s quiet,
+	// 29–46 s in the self-test beside two CPU hogs, and once, at a load
+	// average of 20, 954 of 1,024 connections done when 60 s ran out.
+	soakTime = 180 * time.Second
 	// lifeTime is L2's: 70,000 connections took 51 s on the blocking engine
 	// (a thread per connection, 300 µs of its CPU each) at a load average of 18.
 	lifeTime = 120 * time.Second

@@ -98,7 +98,7 @@ func (s *suite) loadLong() {
 			payloads[i] = seeds().Random(soakSize, uint64(4000+i))
 		}
 		t0 := time.Now()
-		errs := burst(soakConns, conc, func(i int) error {
+		burstOrFail(ctx, soakConns, conc, "soak connection", func(i int) error {
 			c, err := dialErr(ctx, r.inst.Addr())
 			if err != nil {
 				return err
@@ -107,7 +107,6 @@ func (s *suite) loadLong() {
 			_, err = s.exchange(ctx, c, payloads[i%conc], verify.Options{Chunks: func(int) int { return soakChunk }, HalfClose: true})
 			return err
 		})
-		noErr(firstErrors(errs, "soak connection"), "")
 		took := time.Since(t0)
 		AddReportEntry("soak", fmt.Sprintf("%s in %v (%.0f MiB/s each way) over %s connections, %d at a time",
 			size(soakConns*soakSize), took.Round(time.Millisecond), float64(soakConns*soakSize)/mib/took.Seconds(), count(soakConns), conc))

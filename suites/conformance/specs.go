@@ -305,7 +305,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 			Text: "with max-conns=N declared, connection N+1 waits (it is not refused or reset) and is served once another closes; served at once, the declaration is false",
 			Measure: fmt.Sprintf("N connections open, then each served, every exchange at once; N+1 must not be echoed within %s, and must be within %s of one closing",
 				dur(maxConnsAtOnce), dur(maxConnsServed))},
-		{ID: "C4", Category: spec.CatLoad, Level: spec.Must, Long: true, Timeout: long, Kinds: append(echo[:len(echo):len(echo)], spec.FDGrowth, spec.MemoryGrowth),
+		{ID: "C4", Category: spec.CatLoad, Level: spec.Must, Long: true, Timeout: soakTime, Kinds: append(echo[:len(echo):len(echo)], spec.FDGrowth, spec.MemoryGrowth),
 			Text: fmt.Sprintf("soak: %s through one server over %s connections, every byte verified; then its fds are back to the baseline and its memory within %s",
 				size(soakConns*soakSize), count(soakConns), size(soakGrowth)),
 			Measure: fmt.Sprintf("%d connections at a time, %s each in %s writes; the fd baseline is %s; the process checks need the server's own process and are skipped without one",
