@@ -21,7 +21,7 @@ const (
 	// closeTimeout bounds how long Close waits for Engine.Stop.
 	closeTimeout = 10 * time.Second
 	// startTimeout bounds how long Start waits for nbio's acceptor and
-	// pollers to run (running).
+	// pollers to run (warmup).
 	startTimeout = 10 * time.Second
 )
 
@@ -44,7 +44,7 @@ type Server struct {
 // Start creates and starts an nbio engine on addr. nbio.Engine.Start
 // returns once the listener is bound and its goroutines are started; it
 // reports the real address in Addrs (port 0 resolved). Start returns only
-// once those goroutines run (running).
+// once those goroutines run (warmup).
 func Start(addr string) (engine.Server, error) {
 	if err := engine.CheckLoopback(addr); err != nil {
 		return nil, err
