@@ -323,6 +323,18 @@ const (
 	// would block always finds one with a full queue. A round trip with
 	// no echo after fairStarved counts as starved (recorded as the time
 	// it waited).
+	//
+	// fairFactor 10 (it was 5): over 25 runs of make test (422 verdicts,
+	// CI's included) a correct single-threaded Python asyncio server,
+	// which a busy host lets run less than the yardstick's threads,
+	// reached 1.7–6.6× the yardstick's p90 (6.6× failed CI at 5×);
+	// drain-until-eagain, whose turns last 250 ms, 17–50×, and
+	// drain-under-lock 41–157×. At 10× + 20 ms the worst correct verdict
+	// is 60 % of the limit and the least catch 156 %: about as far from
+	// the limit on either side. The reach given up: with two streamers
+	// the others wait about two turns, so beside a yardstick p90 of 30 ms
+	// (a busy host) a loop that keeps a connection for less than about
+	// 160 ms per turn passes, where at 5× it was about 85 ms.
 	fairClients   = 8
 	fairStreamers = 2
 	fairRounds    = 25
@@ -331,7 +343,7 @@ const (
 	fairWarm      = 200 * time.Millisecond
 	fairStarved   = 2 * time.Second
 	fairChunk     = 64 * kib
-	fairFactor    = 5
+	fairFactor    = 10
 	fairSlack     = 20 * time.Millisecond
 )
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -243,6 +244,7 @@ func (s *suite) slowLong() {
 		exp := gmeasure.NewExperiment("S11 round trips beside streaming clients")
 		AddReportEntry(exp.Name, exp)
 		var got, base []time.Duration
+		var blocks []string // each block's p90s, for the report
 		var load fairLoad
 		yload := fairLoad{yardstick: true}
 		// Interleaved blocks, so that the target and the yardstick see the
@@ -253,6 +255,7 @@ func (s *suite) slowLong() {
 			t, err := fairBlock(ctx, r.inst.Addr(), n, seeds().Seed(uint64(1200+100*b)), s.opts.protocol, &load)
 			noErr(err, "block %d of %d: ping-pong beside %d clients streaming at full speed", b+1, fairBlocks, fairStreamers)
 			base, got = append(base, y...), append(got, t...)
+			blocks = append(blocks, fmt.Sprintf("%v/%v", p90(t).Round(time.Microsecond), p90(y).Round(time.Microsecond)))
 		}
 		for i := range got {
 			exp.RecordDuration("target", got[i])
@@ -262,6 +265,7 @@ func (s *suite) slowLong() {
 		}
 		pt, py := p90(got), p90(base)
 		limit := fairFactor*py + fairSlack
+		AddReportEntry("blocks", "p90 round trip per block, target/yardstick: "+strings.Join(blocks, ", "))
 		AddReportEntry("streaming clients", fmt.Sprintf("target: %s; yardstick: %s", load, yload))
 		AddReportEntry("fairness", fmt.Sprintf("p90 round trip %v (%d round trips), yardstick %v (%d), limit %v (%.0f%% of it)",
 			pt.Round(time.Microsecond), len(got), py.Round(time.Microsecond), len(base), limit.Round(time.Microsecond), 100*float64(pt)/float64(limit)))
