@@ -18,8 +18,12 @@ func shortWriteTail() Bug {
 		Category: spec.CatPartialWrite,
 		Defect:   "writes each echo with one non-blocking write(2) (waiting only for EAGAIN) and ignores a short count, so the unsent tail of a short write is lost",
 		Models:   "n = write(fd, buf, len) with n < len treated as done: the commonest event-loop write bug",
-		Aims:     catches(spec.WrongByte, "W2"),
-		Catches:  catches(spec.WrongByte, "E12"),
+		// Aims W2 only: E12's late reader also meets its full send
+		// buffer, but once, and whether that write is short or meets
+		// EAGAIN is the kernel's (short 11 times of 14 at nice 19
+		// beside four busy loops); W2's slow reader meets it again and
+		// again.
+		Aims: catches(spec.WrongByte, "W2"),
 	}, skeleton(hooks{write: writeOnce}))
 }
 
