@@ -72,7 +72,7 @@ func (s *suite) pathEchoSpecs(p path) {
 
 	s.it(p.id("E6"), func(ctx SpecContext) {
 		r := s.start(ctx)
-		c := dial(ctx, r.addr(p))
+		c, serverRead := r.dialWatched(ctx, p)
 		rng := seeds().Rand(6)
 		var mu sync.Mutex // the writer calls Chunks and Pause from its goroutine
 		opts := verify.Options{
@@ -90,9 +90,11 @@ func (s *suite) pathEchoSpecs(p path) {
 				}
 				return 0
 			},
+			ServerRead: serverRead,
 		}
-		_, err := s.exchange(ctx, c, seeds().Random(chunkedSize, 60), opts)
+		st, err := s.exchange(ctx, c, seeds().Random(chunkedSize, 60), opts)
 		noErr(err, "")
+		reportDrains(st)
 	}, pl)
 
 	s.it(p.id("E7"), func(ctx SpecContext) {

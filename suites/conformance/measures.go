@@ -232,6 +232,16 @@ func reportThroughput(st verify.Stats) {
 	AddReportEntry("throughput", fmt.Sprintf("%d bytes in %v (%.1f MiB/s)", st.Bytes, st.Elapsed.Round(time.Millisecond), mbps))
 }
 
+// reportDrains says at how many of an exchange's pauses the server was
+// seen to have read everything written before the next write came.
+func reportDrains(st verify.Stats) {
+	msg := fmt.Sprintf("the server had read everything written at %d of %d pauses, and the next write followed at once", st.Drains, st.Pauses)
+	if st.DrainErr != nil {
+		msg += fmt.Sprintf("; the other pauses were slept: the kernel could not be asked how much the server had read (%v)", st.DrainErr)
+	}
+	AddReportEntry("drains", msg)
+}
+
 func inMiB(n int64) float64 { return float64(n) / mib }
 
 // stream writes fairChunk-sized chunks to c as fast as it takes them and

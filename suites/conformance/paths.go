@@ -4,9 +4,16 @@ package conformance
 // (path, run.addr, run.proxy).
 
 import (
+	"cmp"
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/sockdiag"
 	"github.com/echospec/echospec/spec"
 )
 
@@ -79,4 +86,51 @@ func (p path) label() Labels {
 		return Label(spec.ProxyLabel)
 	}
 	return Label(spec.DirectLabel)
+}
+
+// dialWatched dials the server on path p, as dial does, and returns with
+// the connection what counts the bytes the server has read from it: the
+// kernel's count (sock_diag) at the server's end of this connection, or
+// of the link the proxy opened to the server for it. The count fails
+// where the host cannot tell (not Linux, a Unix socket, a link not found
+// because another client connected to the server at the same moment).
+func (r *run) dialWatched(ctx context.Context, p path) (net.Conn, func() (int, error)) {
+	GinkgoHelper()
+	if !p.proxied {
+		c := dial(ctx, r.inst.Addr())
+		server, err1 := sockdiag.AddrPort(c.RemoteAddr())
+		client, err2 := sockdiag.AddrPort(c.LocalAddr())
+		if err := cmp.Or(err1, err2); err != nil {
+			return c, func() (int, error) { return 0, err }
+		}
+		return c, readBy(server, client)
+	}
+	px := r.toxiProxy()
+	before, err := px.Links()
+	c := dial(ctx, px.Addr())
+	if err != nil {
+		return c, func() (int, error) { return 0, err }
+	}
+	wctx, cancel := context.WithTimeout(ctx, faultStall)
+	defer cancel()
+	l, err := px.NewLink(wctx, before)
+	if err != nil {
+		return c, func() (int, error) { return 0, err }
+	}
+	return c, readBy(l.Server, l.Proxy)
+}
+
+// readBy counts the bytes the process holding the socket local ↔ remote
+// has read from it: all it received, less what waits unread.
+func readBy(local, remote netip.AddrPort) func() (int, error) {
+	return func() (int, error) {
+		s, err := sockdiag.Lookup(local, remote)
+		switch {
+		case err != nil:
+			return 0, err
+		case !s.Found || s.State != sockdiag.StateEstablished:
+			return 0, fmt.Errorf("the server's end %v of the connection from %v is no longer established", local, remote)
+		}
+		return int(s.Received) - int(s.Unread), nil
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/spec"
 )
 
@@ -139,8 +140,9 @@ var catalogOnce = sync.OnceValue(func() []Def {
 			Measure: fmt.Sprintf("as E4; no progress for %s is a stall", dur(largeStall))},
 		{ID: "E6", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Proxied: true, Kinds: echo,
 			Text: fmt.Sprintf("%s sent in random chunks of 1..%d bytes with random pauses comes back exact", size(chunkedSize), chunkMax),
-			Measure: fmt.Sprintf("one write in %d is followed by a pause of up to %s, so the server's reads come in odd sizes",
-				chunkPauseEvery, dur(chunkPauseMax))},
+			Measure: fmt.Sprintf("one write in %d is followed by a pause, spent waiting until the server has read everything written (the kernel's count at the server's end, or at the proxy's link to it: sock_diag, for at most %s), and the next write follows at once: "+
+				"the server's reads end at odd offsets and more input comes right after, whatever the host's load; where the kernel cannot be asked, a pause of up to %s",
+				chunkPauseEvery, dur(verify.DrainMax), dur(chunkPauseMax))},
 		{ID: "E7", Category: spec.CatEcho, Level: spec.Must, Timeout: long, Proxied: true, Kinds: echo,
 			Text: fmt.Sprintf("%d concurrent connections each get their own payload back, with no cross-talk", crossTalkConns),
 			Measure: fmt.Sprintf("each payload (%s) starts with its connection's number, so cross-talk shows at once; scaled to max-conns if declared",
