@@ -548,9 +548,13 @@ const (
 	exploreDueMax   = 48 * kib
 	// exploreFloodMax bounds a flood (a client that writes without
 	// reading until the server stops taking data for exploreFloodStill):
-	// enough to fill the socket buffers of a server that applies
-	// backpressure, and to be read back within a stall.
-	exploreFloodMax   = 2 * mib
+	// enough that the server's echo meets a full socket — its send buffer
+	// grows to tcp_wmem's maximum (4 MiB by default), on top of what the
+	// client's receive window holds — so that a server's writes block or
+	// come out short, and still quick to read back. (It was 2 MiB, which
+	// the server's send buffer took whole: a flood never made a server
+	// wait on a write, and X1 missed every defect that needs one.)
+	exploreFloodMax   = 16 * mib
 	exploreFloodStill = 300 * time.Millisecond
 	// exploreBurstMax is the most connections a burst opens at once, and
 	// exploreBurstSize about each one's payload (each a little less than

@@ -634,11 +634,16 @@ func (sc *scenario) burst(ctx context.Context, n int) error {
 	return firstErrors(errs, "burst connection")
 }
 
-// finish is the model's check at the end of a scenario, on every
-// connection at once: its due echo comes back exact; a half-closed one
-// then ends with EOF, another stays open with nothing more; then a new
-// connection is served.
+// finish is the model's check at the end of a scenario: first a new
+// connection is served while the scenario's connections stay as they
+// are (a flooded one with its echo unread: no connection may be held up
+// by another's); then, on every connection at once, its due echo comes
+// back exact, and a half-closed one ends with EOF, another stays open
+// with nothing more.
 func (sc *scenario) finish(ctx context.Context) error {
+	if err := sc.serves(ctx); err != nil {
+		return err
+	}
 	var errs []error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -658,13 +663,29 @@ func (sc *scenario) finish(ctx context.Context) error {
 	if len(errs) > 0 {
 		return firstOf(errs)
 	}
+	return nil
+}
+
+// serves checks that a new connection is served, naming the echo the
+// scenario's connections have left unread meanwhile.
+func (sc *scenario) serves(ctx context.Context) error {
+	what := "a new connection"
+	var due []string
+	for _, ec := range sc.conns {
+		if ec != nil && !ec.dead && ec.due() > 0 {
+			due = append(due, fmt.Sprintf("c%d %d", ec.slot+1, ec.due()))
+		}
+	}
+	if len(due) > 0 {
+		what += fmt.Sprintf(" (while echo bytes wait unread: %s)", strings.Join(due, ", "))
+	}
 	c, err := dialErr(ctx, sc.inst.Addr())
 	if err != nil {
-		return fmt.Errorf("a new connection: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer c.Close()
 	_, err = sc.x.s.exchange(ctx, c, payload.Random(serveProbe, sc.seed), verify.Options{Stall: exploreStall})
-	return verify.Describe(err, "a new connection")
+	return verify.Describe(err, "%s", what)
 }
 
 // serveProbe is the exchange that shows, after a scenario, that the
