@@ -546,24 +546,56 @@ const (
 	exploreWriteMax = 24 * kib
 	exploreChunkMax = 4 * kib
 	exploreDueMax   = 48 * kib
-	// exploreFloodMax bounds a flood (a client that writes without
-	// reading until the server stops taking data for exploreFloodStill):
-	// enough that the server's echo meets a full socket — its send buffer
-	// grows to tcp_wmem's maximum (4 MiB by default), on top of what the
-	// client's receive window holds — so that a server's writes block or
-	// come out short, and still quick to read back. (It was 2 MiB, which
-	// the server's send buffer took whole: a flood never made a server
-	// wait on a write, and X1 missed every defect that needs one.)
-	exploreFloodMax   = 16 * mib
+	// A flood is a client that writes without reading until the server
+	// stops taking data for exploreFloodStill, or until the echo it has
+	// due passes what the kernel's buffers on both sides could hold
+	// (kernelHold) by exploreQueueMax: a server that takes that much from
+	// a client that reads nothing queues it in its own memory, without
+	// bound (S7's class: backpressure; S7 allows the same growth). A
+	// correct server stops taking data once its echo meets a full socket
+	// (its writes block or come out short), a few MiB in. (Floods stopped
+	// at 2 MiB, then at 16 MiB, which a server with an unbounded queue
+	// took as readily as a correct one.)
 	exploreFloodStill = 300 * time.Millisecond
+	exploreQueueMax   = backpressureGrowth
 	// exploreBurstMax is the most connections a burst opens at once, and
 	// exploreBurstSize about each one's payload (each a little less than
 	// the one before): several reads each, so that connections served at
-	// once overlap, as E7's do (32 of 8 KiB, 256 KiB in all).
-	exploreBurstMax  = 32
+	// once overlap, as E7's do (32 of 8 KiB, 256 KiB in all). A burst's
+	// connections are served at once: each stays open until all have
+	// their echo (a server that serves fewer at a time than are open, and
+	// declares no max-conns, stalls). Its size is drawn from
+	// 1..exploreBurstDraw and capped, so that a third of the bursts are
+	// as large as allowed (a declared max-conns filled exactly, or passed
+	// by a queue burst).
+	exploreBurstMax  = 64
+	exploreBurstDraw = 96
 	exploreBurstSize = 8 * kib
-	// exploreIdleMax is the longest idle operation.
-	exploreIdleMax = 500 * time.Millisecond
+	// exploreEmptyMax is the most connections an empty burst opens (and
+	// closes without a byte): past the max-conns a server may declare
+	// (64 for the self-test's), since they expect nothing.
+	exploreEmptyMax = 128
+	// exploreQueueOver is how many connections a queue burst opens past
+	// a declared max-conns: they must wait their turn, not be refused.
+	exploreQueueOver = 8
+	// exploreIdleMax is the longest short idle operation; a long one,
+	// rarer, idles exploreLongIdle up to a third of the budget, at most
+	// exploreLongIdleMax (3.3 s in the default budget; 12 s in a budget
+	// of 36 s or more): the connections open must stay open through it.
+	exploreIdleMax     = 500 * time.Millisecond
+	exploreLongIdle    = 2 * time.Second
+	exploreLongIdleMax = 12 * time.Second
+	// After a scenario, with every connection closed, the server's fds
+	// and threads must come back to the fresh server's count (where the
+	// suite has its process): fds within fdSlack, threads within a tenth
+	// of the connections the scenario opened, at least
+	// exploreThreadSlack (a runtime's idle threads). A count still above
+	// it is waited for while it falls, until it has made no new low for
+	// exploreSettle (a leak is a plateau).
+	exploreThreadSlack = 16
+	exploreSettle      = 2 * time.Second
+	// After that, the server must exit within exitLimit of SIGTERM with
+	// an idle client connected (L1's property).
 	// exploreTime is X1's spec timeout with the default budget: the
 	// budget, a shrink, the scenario under way and the cleanup.
 	exploreTime = exploreBudget + exploreShrink + 30*time.Second

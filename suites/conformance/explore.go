@@ -38,6 +38,7 @@ import (
 
 	"github.com/echospec/echospec/faults/toxi"
 	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/fixtures/verify"
 	"github.com/echospec/echospec/spec"
@@ -112,16 +113,18 @@ func (s *suite) explore(ctx SpecContext) {
 	base := uint64(GinkgoRandomSeed())
 	scenarios, ops := 0, 0
 	var longest time.Duration
+	var margins []string
 	// A scenario starts while the time left is more than the longest one
 	// so far took: the budget is kept, give or take one scenario.
 	for i := uint64(0); time.Until(end) > longest && ctx.Err() == nil; i++ {
 		seed := base*exploreSeedStep + i
 		began := time.Now()
-		f, n := x.check(ctx, seed)
+		f, n, m := x.check(ctx, seed)
 		took := time.Since(began)
 		longest = max(longest, took)
 		scenarios, ops = scenarios+1, ops+n
-		fmt.Fprintf(GinkgoWriter, "X1 scenario %d (seed %d): %d operations, %v\n", scenarios, seed, n, took.Round(time.Millisecond))
+		margins = append(margins, m)
+		fmt.Fprintf(GinkgoWriter, "X1 scenario %d (seed %d): %d operations, %v; %s\n", scenarios, seed, n, took.Round(time.Millisecond), m)
 		if f != nil {
 			x.report(f, scenarios, seed)
 			return
@@ -129,6 +132,7 @@ func (s *suite) explore(ctx SpecContext) {
 	}
 	AddReportEntry(exploreEntry, fmt.Sprintf("%d scenarios of %d operations in all passed in %v (seed %d; the longest scenario %v)",
 		scenarios, ops, time.Since(start).Round(time.Millisecond), base, longest.Round(time.Millisecond)))
+	AddReportEntry(exploreMarginsEntry, strings.Join(margins, "\n"))
 }
 
 // exploreSeedStep spreads the scenario seeds of consecutive run seeds
@@ -137,8 +141,9 @@ const exploreSeedStep = 1_000_003
 
 // Report entry names of X1.
 const (
-	exploreEntry       = "explored"
-	exploreScriptEntry = "scenario script"
+	exploreEntry        = "explored"
+	exploreScriptEntry  = "scenario script"
+	exploreMarginsEntry = "scenario margins"
 )
 
 // explorer runs scenarios against one target.
@@ -146,17 +151,28 @@ type explorer struct {
 	s *suite
 	// most is the most connections a scenario keeps open at once (the
 	// declared max-conns less one, for the check that the server still
-	// serves), or 0 for no limit.
-	most int
-	toxi *toxi.Server
+	// serves), or 0 for no limit; maxConns is the declared max-conns (a
+	// burst may fill it), or 0.
+	most, maxConns int
+	// longIdle is the longest idle the generator draws (a third of the
+	// budget, within exploreLongIdle..exploreLongIdleMax).
+	longIdle time.Duration
+	toxi     *toxi.Server
+	// rest is the first scenario's server's fds and threads at rest
+	// (watchProcess), where the suite has its process.
+	rest *probe.Sample
 }
 
 func newExplorer(s *suite) *explorer {
-	x := &explorer{s: s}
+	budget := s.opts.explore.Budget
+	if budget <= 0 {
+		budget = exploreBudget
+	}
+	x := &explorer{s: s, longIdle: min(max(budget/3, exploreLongIdle), exploreLongIdleMax)}
 	if m := s.t.Profile().MaxConns; m > 0 {
-		x.most = max(1, m-1)
-		if m-1 < exploreConns+exploreBurstMax {
-			deviation("max-conns=%d: at most %d connections open at once (bursts scaled to fit)", m, x.most)
+		x.most, x.maxConns = max(1, m-1), m
+		if m < exploreConns+exploreBurstMax {
+			deviation("max-conns=%d: at most %d connections open at once (bursts scaled to fit)", m, m)
 		}
 	}
 	return x
@@ -173,9 +189,9 @@ type failure struct {
 // check explores one scenario of seed: gopter generates it, runs it, and
 // shrinks it if it fails — keeping only failures of the first one's kind
 // (a smaller scenario that fails otherwise is another finding), within
-// exploreShrink. It returns the shrunk failure, or nil, and the scenario's
-// length.
-func (x *explorer) check(ctx context.Context, seed uint64) (*failure, int) {
+// exploreShrink. It returns the shrunk failure, or nil, the scenario's
+// length, and its margins (the fds, threads and exit measured at its end).
+func (x *explorer) check(ctx context.Context, seed uint64) (*failure, int, string) {
 	params := gopter.DefaultTestParametersWithSeed(int64(seed))
 	params.MinSuccessfulTests = 1
 	n := 4 + int(payload.Mix(seed)%uint64(exploreOps-3)) // 4..exploreOps operations
@@ -183,11 +199,15 @@ func (x *explorer) check(ctx context.Context, seed uint64) (*failure, int) {
 	params.MaxShrinkCount = exploreShrinks
 	var first, last *failure
 	var shrinkEnd time.Time
+	margins := ""
 	p := prop.ForAll(func(ops []exploreOp) bool {
 		if ctx.Err() != nil || (first != nil && time.Now().After(shrinkEnd)) {
 			return true // out of time: the smallest failure so far stands
 		}
-		f := x.attempt(ctx, seed, ops)
+		f, m := x.attempt(ctx, seed, ops)
+		if first == nil {
+			margins = m
+		}
 		switch {
 		case f == nil:
 			return true
@@ -199,19 +219,21 @@ func (x *explorer) check(ctx context.Context, seed uint64) (*failure, int) {
 			last = f // gopter keeps each smaller scenario that fails
 		}
 		return false
-	}, gen.SliceOf(genOp()))
+	}, gen.SliceOf(genOp(x.longIdle)))
 	p.Check(params)
-	return last, n
+	return last, n, margins
 }
 
-// attempt runs one scenario and returns its failure, or nil.
-func (x *explorer) attempt(ctx context.Context, seed uint64, ops []exploreOp) *failure {
+// attempt runs one scenario and returns its failure, or nil, and its
+// margins.
+func (x *explorer) attempt(ctx context.Context, seed uint64, ops []exploreOp) (*failure, string) {
 	sc := &scenario{x: x, seed: seed}
 	err := x.runIn(ctx, sc, ops)
+	m := strings.Join(sc.margins, ", ")
 	if err == nil {
-		return nil
+		return nil, m
 	}
-	return &failure{ops: sc.applied, err: err, kind: kindOf(err), output: sc.output}
+	return &failure{ops: sc.applied, err: err, kind: kindOf(err), output: sc.output}, m
 }
 
 // run runs one scenario on a fresh server.
@@ -281,7 +303,19 @@ type scenario struct {
 	inst   target.Instance
 	conns  [exploreConns]*exploreConn
 	opened int // connections opened so far: each its own stream
+	dialed int // connections dialed so far, bursts' too
 	output string
+	// proc is the server's process where the suite has it, and fresh its
+	// fds and threads before the scenario (watchProcess).
+	proc  *proc
+	fresh probe.Sample
+	// margins are what the end of the scenario measured, for the report:
+	// the largest flood, fds and threads fresh and after, the exit.
+	margins []string
+	flooded int64
+	// terminated: the scenario sent the server SIGTERM (its exit is not
+	// a crash).
+	terminated bool
 	// applied are the operations that did something (an open of a slot
 	// already open, a read with nothing due, do nothing): the script of a
 	// failure lists only these, which replay it the same.
@@ -320,6 +354,7 @@ func (x *explorer) runIn(ctx context.Context, sc *scenario, ops []exploreOp) (er
 		return kinded(spec.NotListening, err)
 	}
 	sc.inst = inst
+	sc.watchProcess(ctx)
 	defer func() {
 		if err != nil {
 			err = sc.crashed(err)
@@ -349,11 +384,24 @@ func (x *explorer) runIn(ctx context.Context, sc *scenario, ops []exploreOp) (er
 		}
 		return fmt.Errorf("the check after the %d operations: %w", len(sc.applied), err)
 	}
+	if sc.flooded > 0 {
+		sc.margins = append(sc.margins, fmt.Sprintf("flood %s", size(int(sc.flooded))))
+	}
+	if err := sc.releases(ctx); err != nil {
+		return fmt.Errorf("the server's process after the %d operations: %w", len(sc.applied), err)
+	}
+	if err := sc.exits(ctx); err != nil {
+		return fmt.Errorf("the server's exit after the %d operations: %w", len(sc.applied), err)
+	}
 	return nil
 }
 
-// crashed names a dead server as the root cause of err.
+// crashed names a dead server as the root cause of err (unless the
+// scenario asked it to exit).
 func (sc *scenario) crashed(err error) error {
+	if sc.terminated {
+		return err
+	}
 	dead := sc.inst.Check()
 	for until := time.Now().Add(crashGrace); dead == nil && time.Now().Before(until); {
 		time.Sleep(crashPoll)
@@ -431,11 +479,11 @@ func (sc *scenario) do(ctx context.Context, o exploreOp) (bool, error) {
 		abort(ec.c)
 		sc.drop(ec)
 	case opBurst:
-		n := sc.room(o.N)
+		n := sc.burstRoom(o)
 		if n < 1 {
 			return false, nil
 		}
-		return true, sc.burst(ctx, n)
+		return true, sc.burst(ctx, n, o.End)
 	case opIdle:
 		select {
 		case <-ctx.Done():
@@ -472,6 +520,7 @@ func (sc *scenario) dial(ctx context.Context, o exploreOp) error {
 	}
 	ec.c = c
 	sc.opened++
+	sc.dialed++
 	ec.in = payload.NewPositional(sc.seed ^ uint64(sc.opened)<<40 ^ uint64(o.Conn)<<56)
 	ec.echo = ec.in.Echo(sc.x.s.opts.protocol)
 	sc.conns[o.Conn] = ec
@@ -547,14 +596,22 @@ func (sc *scenario) write(ec *exploreConn, n int64, chunk int) error {
 }
 
 // flood writes ec's stream without reading until the server has taken
-// nothing for exploreFloodStill (backpressure), or exploreFloodMax.
+// nothing for exploreFloodStill (backpressure), or until the echo due
+// passes floodLimit: then the server keeps what the client does not read
+// in its own memory, without bound (MemoryGrowth).
 func (sc *scenario) flood(ctx context.Context, ec *exploreConn) error {
-	buf := make([]byte, 64*kib)
-	for start := ec.sent; ec.sent-start < exploreFloodMax && ctx.Err() == nil; {
-		n := min(int64(len(buf)), exploreFloodMax-(ec.sent-start))
-		ec.in.Fill(buf[:n], ec.sent)
+	buf := make([]byte, 256*kib)
+	limit := floodLimit()
+	defer func() { sc.flooded = max(sc.flooded, ec.due()) }()
+	for ctx.Err() == nil {
+		if ec.due() >= limit {
+			return fmt.Errorf("c%d: %w", ec.slot+1, kinded(spec.MemoryGrowth, fmt.Errorf(
+				"the server took %s without the client reading any of its echo (%s due), more than the kernel's buffers on both sides can hold (%s): it keeps the rest, %s or more, in its own memory and would keep taking it (the flood stopped there)",
+				size(int(ec.sent)), size(int(ec.due())), size(int(kernelHold())), size(int(ec.due()-kernelHold())))))
+		}
+		ec.in.Fill(buf, ec.sent)
 		ec.c.SetWriteDeadline(time.Now().Add(exploreFloodStill))
-		k, err := ec.c.Write(buf[:n])
+		k, err := ec.c.Write(buf)
 		ec.sent += int64(k)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if k == 0 {
@@ -612,25 +669,61 @@ func firstDiff(a, b []byte) int {
 	return -1
 }
 
-// burst opens n connections at once, each exchanging its own payload (of
+// burstRoom is how many connections burst o opens: o.N, within the
+// declared max-conns with the scenario's connections open (an empty
+// burst's expect nothing, and a queue burst's may pass it by
+// exploreQueueOver: they wait).
+func (sc *scenario) burstRoom(o exploreOp) int {
+	if sc.x.maxConns == 0 || o.End == burstEmpty || o.End == burstAbort {
+		return o.N
+	}
+	room := sc.x.maxConns - sc.open()
+	if o.End == burstQueue {
+		room += exploreQueueOver
+	}
+	return min(o.N, room)
+}
+
+// burst opens n connections at once. Each exchanges its own payload (of
 // several reads, so that a server sharing a buffer between connections
-// mixes them), and closes them.
-func (sc *scenario) burst(ctx context.Context, n int) error {
+// mixes them) and then, by end: stays open until all have their echo
+// (served at once) and closes, or resets; or closes at once (a queue: it
+// may have waited its turn). An empty burst's connections close without
+// a byte once all are open; an abort burst's write their payload and
+// reset at once (a failed write is theirs: they expect nothing).
+func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 	errs := make([]error, n)
-	var wg sync.WaitGroup
+	var wg, served sync.WaitGroup
+	served.Add(n)
 	for i := range n {
 		wg.Go(func() {
 			c, err := dialErr(ctx, sc.inst.Addr())
-			if err != nil {
-				errs[i] = err
+			p := append([]byte(fmt.Sprintf("burst %d ", i)), payload.Random(exploreBurstSize-i%exploreBurstMax*97, sc.seed+uint64(i))...)
+			switch {
+			case err != nil || end == burstEmpty:
+			case end == burstAbort:
+				c.SetWriteDeadline(time.Now().Add(exploreStall))
+				c.Write(p)
+			default:
+				_, err = sc.x.s.exchange(ctx, c, p, verify.Options{Stall: exploreStall})
+			}
+			errs[i] = err
+			served.Done()
+			if c == nil {
 				return
 			}
-			defer c.Close()
-			p := append([]byte(fmt.Sprintf("burst %d ", i)), payload.Random(exploreBurstSize-i*97, sc.seed+uint64(i))...)
-			_, errs[i] = sc.x.s.exchange(ctx, c, p, verify.Options{Stall: exploreStall})
+			if end != burstQueue && end != burstAbort {
+				served.Wait()
+			}
+			if end == burstReset || end == burstAbort {
+				abort(c)
+				return
+			}
+			c.Close()
 		})
 	}
 	wg.Wait()
+	sc.dialed += n
 	return firstErrors(errs, "burst connection")
 }
 
@@ -744,7 +837,8 @@ func (sc *scenario) settle(ec *exploreConn) error {
 // integer generators whose shrinkers gopter has (gopter.DeriveGen maps
 // them to the operation and back): a shrunk operation writes fewer bytes,
 // opens a lower slot, idles less. The kind itself does not shrink.
-func genOp() gopter.Gen {
+// longIdle is the longest idle drawn.
+func genOp(longIdle time.Duration) gopter.Gen {
 	// The slots are skewed to the first (c1 half the time, c4 a tenth),
 	// so that operations meet on the same connection: a write, then a
 	// half-close of it while its echo is queued.
@@ -786,6 +880,22 @@ func genOp() gopter.Gen {
 		}
 		return fromSlot(o.Conn), int(o.Via), o.N
 	}, slot, gen.IntRange(int(viaResetPeer), int(viaTimeout)), gen.IntRange(1, exploreCutMax))
+	// A burst of 1..exploreBurstDraw connections, capped at its kind's
+	// most (a third as large as allowed), or an empty one of up to
+	// exploreEmptyMax; held, reset, or queued.
+	burst := gopter.DeriveGen(func(n, e int) exploreOp {
+		o := exploreOp{Kind: opBurst, End: burstEnd(clamp(e, 0, int(burstEnds)-1))}
+		o.N = clamp(n, 1, o.End.most())
+		if o.End == burstEmpty {
+			o.N = clamp(n*exploreEmptyMax/exploreBurstMax, 1, exploreEmptyMax)
+		}
+		return o
+	}, func(o exploreOp) (int, int) {
+		if o.End == burstEmpty {
+			return max(1, o.N*exploreBurstMax/exploreEmptyMax), int(o.End)
+		}
+		return o.N, int(o.End)
+	}, gen.IntRange(1, exploreBurstDraw), gen.IntRange(0, int(burstEnds)-1))
 	return gen.Weighted([]gen.WeightedGen{
 		{Weight: 10, Gen: on(opOpen)},
 		{Weight: 4, Gen: keeps},
@@ -796,8 +906,9 @@ func genOp() gopter.Gen {
 		{Weight: 8, Gen: on(opHalfClose)},
 		{Weight: 6, Gen: on(opClose)},
 		{Weight: 8, Gen: on(opReset)},
-		{Weight: 5, Gen: sized(opBurst, 1, exploreBurstMax, false)},
+		{Weight: 6, Gen: burst},
 		{Weight: 6, Gen: sized(opIdle, 0, int(exploreIdleMax/time.Millisecond), false)},
+		{Weight: 1, Gen: sized(opIdle, int(exploreLongIdle/time.Millisecond), int(longIdle/time.Millisecond), false)},
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ const (
 	opHalfClose               // send FIN (CloseWrite)
 	opClose                   // close, unread echo and all
 	opReset                   // close with an RST (SO_LINGER 0)
-	opBurst                   // open N connections at once, each one exchange, then close them
+	opBurst                   // open N connections at once, each one exchange, then end them (burstEnd)
 	opIdle                    // do nothing for N ms
 	opKinds
 )
@@ -72,15 +73,42 @@ func (v via) cuts() bool { return v >= viaResetPeer }
 // takesN says whether the toxic has a parameter (ms or bytes).
 func (v via) takesN() bool { return v >= viaResetPeer }
 
+// burstEnd is how a burst's connections are held and how they end.
+type burstEnd int
+
+// The bursts.
+const (
+	// burstHeld: every connection stays open until all of them have their
+	// echo (so N are served at once), then they close.
+	burstHeld burstEnd = iota
+	// burstReset: held, then each ends with an RST (SO_LINGER 0).
+	burstReset
+	// burstEmpty: N connections open at once and close without a byte;
+	// they expect nothing, so max-conns does not bound them.
+	burstEmpty
+	// burstQueue: each closes as soon as its echo is back; with max-conns
+	// declared, up to exploreQueueOver more than the room open at once, and
+	// those wait their turn (they are not refused).
+	burstQueue
+	// burstAbort: each writes its payload and at once ends with an RST,
+	// reading nothing: the server's echo meets a reset connection (its
+	// write fails). They expect nothing, so max-conns does not bound them.
+	burstAbort
+	burstEnds
+)
+
+var burstNames = [burstEnds]string{"", "reset", "empty", "queue", "abort"}
+
 // exploreOp is one operation: Conn is a connection slot (0-based, printed
 // c1…), N a size, count or time, Chunk a write's chunk size, Via an open's
-// path.
+// path, End a burst's kind.
 type exploreOp struct {
 	Kind  opKind
 	Conn  int
 	N     int
 	Chunk int
 	Via   via
+	End   burstEnd
 }
 
 // String is the operation's line in a script.
@@ -100,6 +128,9 @@ func (o exploreOp) String() string {
 	case opRead:
 		return fmt.Sprintf("read %s %d", c, o.N)
 	case opBurst:
+		if o.End != burstHeld {
+			return fmt.Sprintf("burst %d %s", o.N, burstNames[o.End])
+		}
 		return fmt.Sprintf("burst %d", o.N)
 	case opIdle:
 		return fmt.Sprintf("idle %dms", o.N)
@@ -173,18 +204,24 @@ func parseOp(f []string) (exploreOp, error) {
 	var err error
 	switch kind {
 	case opBurst:
-		if len(args) != 1 {
-			return o, errors.New("want burst N")
+		if len(args) < 1 || len(args) > 2 {
+			return o, errors.New("want burst N [reset|empty|queue|abort]")
 		}
-		o.N, err = count1(args[0], exploreBurstMax)
+		if len(args) == 2 {
+			o.End = burstEnd(slices.Index(burstNames[:], args[1]))
+			if o.End <= burstHeld {
+				return o, fmt.Errorf("unknown burst %q (want reset, empty, queue or abort)", args[1])
+			}
+		}
+		o.N, err = count1(args[0], o.End.most())
 		return o, err
 	case opIdle:
 		if len(args) != 1 {
 			return o, errors.New("want idle Nms")
 		}
 		d, err := time.ParseDuration(args[0])
-		if err != nil || d < 0 || d > exploreIdleMax {
-			return o, fmt.Errorf("idle: want 0ms..%v", exploreIdleMax)
+		if err != nil || d < 0 || d > exploreLongIdleMax {
+			return o, fmt.Errorf("idle: want 0ms..%v", exploreLongIdleMax)
 		}
 		o.N = int(d / time.Millisecond)
 		return o, nil
@@ -233,13 +270,24 @@ func parseOp(f []string) (exploreOp, error) {
 		if len(args) != 1 {
 			return o, errors.New("want read cN BYTES")
 		}
-		o.N, err = count1(args[0], exploreFloodMax)
+		o.N, err = count1(args[0], 1<<40)
 		return o, err
 	}
 	if len(args) != 0 {
 		return o, fmt.Errorf("want %s cN", kind)
 	}
 	return o, nil
+}
+
+// most is the most connections a burst of this kind may ask for.
+func (e burstEnd) most() int {
+	switch e {
+	case burstEmpty:
+		return exploreEmptyMax
+	case burstQueue:
+		return exploreBurstMax + exploreQueueOver
+	}
+	return exploreBurstMax
 }
 
 // connSlot reads c1..c4.

@@ -24,10 +24,15 @@ func TestExploreScriptRoundTrip(t *testing.T) {
 		{Kind: opClose, Conn: 1},
 		{Kind: opReset, Conn: 2},
 		{Kind: opBurst, N: 16},
+		{Kind: opBurst, N: 64, End: burstReset},
+		{Kind: opBurst, N: 100, End: burstEmpty},
+		{Kind: opBurst, N: 9, End: burstQueue},
+		{Kind: opBurst, N: 5, End: burstAbort},
 		{Kind: opIdle, N: 200},
+		{Kind: opIdle, N: 3000},
 	}
 	text := formatScript(42, ops)
-	for _, want := range []string{"seed 42\n", "open c2 via slicer\n", "open c3 via reset-peer 40\n", "write c1 5000 in 700\n", "half-close c1\n", "burst 16\n", "idle 200ms\n"} {
+	for _, want := range []string{"seed 42\n", "open c2 via slicer\n", "open c3 via reset-peer 40\n", "write c1 5000 in 700\n", "half-close c1\n", "burst 16\n", "burst 64 reset\n", "burst 100 empty\n", "burst 9 queue\n", "burst 5 abort\n", "idle 200ms\n", "idle 3000ms\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("script lacks %q:\n%s", want, text)
 		}
@@ -47,8 +52,9 @@ func TestExploreGeneratedOpsParse(t *testing.T) {
 	params := gopter.DefaultGenParameters().WithSize(exploreOps)
 	params.Rng.Seed(7)
 	seen := map[opKind]bool{}
+	ends := map[burstEnd]bool{}
 	for range 200 {
-		v, ok := gen.SliceOf(genOp())(params).Retrieve()
+		v, ok := gen.SliceOf(genOp(exploreLongIdleMax))(params).Retrieve()
 		if !ok {
 			t.Fatal("no scenario generated")
 		}
@@ -62,11 +68,19 @@ func TestExploreGeneratedOpsParse(t *testing.T) {
 		}
 		for _, o := range ops {
 			seen[o.Kind] = true
+			if o.Kind == opBurst {
+				ends[o.End] = true
+			}
 		}
 	}
 	for k := range opKinds {
 		if !seen[k] {
 			t.Errorf("operation %s never generated", k)
+		}
+	}
+	for e := range burstEnds {
+		if !ends[e] {
+			t.Errorf("burst %q never generated", burstNames[e])
 		}
 	}
 }
@@ -80,6 +94,8 @@ func TestExploreScriptErrors(t *testing.T) {
 		"seed 1\nopen c1 via wormhole\n",
 		"seed 1\nopen c1 via slicer 3\n",
 		"seed 1\nfly c1\n",
+		"seed 1\nburst 3 hold\n",
+		"seed 1\nburst 65\n",
 	} {
 		if _, _, err := parseScript(bad); err == nil {
 			t.Errorf("parsed %q without an error", bad)

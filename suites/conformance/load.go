@@ -165,16 +165,23 @@ const baseSteady = time.Second
 // measured against the server at rest.
 func restingSample(ctx context.Context, pid proc) probe.Sample {
 	GinkgoHelper()
+	s, err := pid.resting(ctx)
+	noErr(kinded(spec.Crash, err), "probe the server process")
+	return s
+}
+
+// resting is restingSample's sample, or the probe's error.
+func (p proc) resting(ctx context.Context) (probe.Sample, error) {
 	t0 := time.Now()
-	s := sample(pid)
+	s, err := p.sample()
 	since := time.Now()
-	for time.Since(since) < baseSteady && time.Since(t0) < settleMax && ctx.Err() == nil {
+	for err == nil && time.Since(since) < baseSteady && time.Since(t0) < settleMax && ctx.Err() == nil {
 		time.Sleep(settlePoll)
-		n := sample(pid)
-		if n.FDs != s.FDs {
+		var n probe.Sample
+		if n, err = p.sample(); n.FDs != s.FDs {
 			since = time.Now()
 		}
 		s = n
 	}
-	return s
+	return s, err
 }

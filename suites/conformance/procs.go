@@ -52,15 +52,17 @@ func (p proc) pids() []int {
 // sample probes the server's processes, failing the spec if it cannot.
 func sample(p proc) probe.Sample {
 	GinkgoHelper()
-	var s probe.Sample
-	var err error
-	if p.group {
-		s, err = probe.Group(p.pid)
-	} else {
-		s, err = probe.Processes(p.pid)
-	}
+	s, err := p.sample()
 	noErr(kinded(spec.Crash, err), "probe the server process")
 	return s
+}
+
+// sample probes the server's processes.
+func (p proc) sample() (probe.Sample, error) {
+	if p.group {
+		return probe.Group(p.pid)
+	}
+	return probe.Processes(p.pid)
 }
 
 // settlesTo waits for a probed count to come back to at most base+slack,

@@ -1,0 +1,181 @@
+package conformance
+
+// The end of an explorer's scenario, past its echoes: with every
+// connection closed, the server's fds and threads come back to the fresh
+// server's count; then it exits on SIGTERM with an idle client connected.
+// And the bound of a flood: what the kernel's buffers can hold.
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/echospec/echospec/fixtures/payload"
+	"github.com/echospec/echospec/fixtures/probe"
+	"github.com/echospec/echospec/fixtures/target"
+	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/spec"
+)
+
+// watchProcess samples a fresh server's fds and threads, where the suite
+// has its process, for releases to compare with. A server may still be
+// setting up when it first accepts (prefork's workers start after its
+// listener), so the first scenario's server is also sampled at rest (its
+// fds still for baseSteady), and every scenario's count is the larger of
+// its own fresh one and that.
+func (sc *scenario) watchProcess(ctx context.Context) {
+	p, ok := procOf(sc.inst)
+	if !ok || !probe.Supported {
+		return
+	}
+	s, err := p.sample()
+	if err != nil {
+		return
+	}
+	x := sc.x
+	if x.rest == nil {
+		r, err := p.resting(ctx)
+		if err != nil {
+			return
+		}
+		x.rest = &r
+	}
+	s.FDs, s.Threads = max(s.FDs, x.rest.FDs), max(s.Threads, x.rest.Threads)
+	sc.proc, sc.fresh = &p, s
+}
+
+// releases closes every connection of the scenario and waits for the
+// server's fds and threads to come back to the fresh server's count:
+// fds within fdSlack, threads within a tenth of the connections the
+// scenario opened (at least exploreThreadSlack).
+func (sc *scenario) releases(ctx context.Context) error {
+	for _, ec := range sc.conns {
+		if ec != nil {
+			sc.drop(ec)
+		}
+	}
+	if sc.proc == nil {
+		return nil
+	}
+	threads := max(exploreThreadSlack, sc.dialed/10)
+	for _, c := range []struct {
+		kind  spec.Kind
+		what  string
+		get   func(probe.Sample) int
+		slack int
+	}{
+		{spec.FDGrowth, "fds", func(s probe.Sample) int { return s.FDs }, fdSlack},
+		{spec.ThreadGrowth, "threads", func(s probe.Sample) int { return s.Threads }, threads},
+	} {
+		base := c.get(sc.fresh)
+		last, waited, plateau, err := fallsTo(ctx, func() (int, error) {
+			s, err := sc.proc.sample()
+			return c.get(s), err
+		}, base+c.slack, exploreSettle, settleMax)
+		sc.margins = append(sc.margins, fmt.Sprintf("%s %d → %d", c.what, base, last))
+		if err != nil {
+			return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
+		}
+		if last > base+c.slack {
+			why := fmt.Sprintf("no lower count for %v", exploreSettle)
+			if !plateau {
+				why = fmt.Sprintf("still falling after %v", settleMax)
+			}
+			return kinded(c.kind, fmt.Errorf("after every connection closed (%d opened in the scenario): the server's %s %d fresh, %d now (+%d, limit +%d), waited %v (%s)",
+				sc.dialed, c.what, base, last, last-base, c.slack, waited.Round(time.Millisecond), why))
+		}
+	}
+	return nil
+}
+
+// fallsTo waits for a count to come back to at most limit, for as long
+// as it keeps falling: it gives up once the count has made no new low for
+// plateau, or after most in all. It returns the last count, the time
+// waited, whether it gave up at a plateau, and a probe's error.
+func fallsTo(ctx context.Context, get func() (int, error), limit int, plateau, most time.Duration) (last int, waited time.Duration, flat bool, err error) {
+	t0 := time.Now()
+	low, lowAt := math.MaxInt, t0
+	for {
+		if last, err = get(); err != nil || last <= limit {
+			return last, time.Since(t0), false, err
+		}
+		if last < low {
+			low, lowAt = last, time.Now()
+		}
+		if time.Since(lowAt) >= plateau {
+			return last, time.Since(t0), true, nil
+		}
+		if time.Since(t0) >= most || ctx.Err() != nil {
+			return last, time.Since(t0), false, nil
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(settlePoll):
+		}
+	}
+}
+
+// exits sends the server SIGTERM with an idle client connected (one that
+// exchanged once, so the server has surely taken it) and expects it gone
+// within exitLimit.
+func (sc *scenario) exits(ctx context.Context) error {
+	term, ok := sc.inst.(target.Terminator)
+	if !ok {
+		return nil
+	}
+	c, err := dialErr(ctx, sc.inst.Addr())
+	if err != nil {
+		return fmt.Errorf("the idle client before SIGTERM: %w", err)
+	}
+	defer c.Close()
+	if _, err := sc.x.s.exchange(ctx, c, payload.Random(serveProbe, sc.seed+1), verify.Options{Stall: exploreStall}); err != nil {
+		return verify.Describe(err, "the idle client before SIGTERM")
+	}
+	sc.terminated = true
+	took, err := term.Terminate(exitLimit)
+	sc.margins = append(sc.margins, fmt.Sprintf("exit %v", took.Round(time.Millisecond)))
+	if err != nil {
+		return kinded(spec.SlowExit, fmt.Errorf("SIGTERM with an idle client connected: %w", err))
+	}
+	return nil
+}
+
+// floodLimit is the most echo a flooded connection may have due before
+// the server is judged to queue it without bound: what the kernel's
+// buffers could hold, plus exploreQueueMax.
+func floodLimit() int64 { return kernelHold() + exploreQueueMax }
+
+// kernelHold is the most a loopback connection's socket buffers can
+// hold, both directions, both ends: twice the largest receive buffer
+// plus the largest send buffer either autotuning (tcp_rmem, tcp_wmem) or
+// SO_RCVBUF/SO_SNDBUF (the core maxima, doubled by the kernel) can make.
+// Where the settings cannot be read, 160 MiB.
+var kernelHold = sync.OnceValue(func() int64 {
+	rmem, err1 := sysctlMax("/proc/sys/net/ipv4/tcp_rmem")
+	wmem, err2 := sysctlMax("/proc/sys/net/ipv4/tcp_wmem")
+	rcore, err3 := sysctlMax("/proc/sys/net/core/rmem_max")
+	wcore, err4 := sysctlMax("/proc/sys/net/core/wmem_max")
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		return 160 * mib
+	}
+	return 2 * (max(rmem, 2*rcore) + max(wmem, 2*wcore))
+})
+
+// sysctlMax reads the last number of a sysctl file (the maximum of
+// tcp_rmem's three).
+func sysctlMax(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, fmt.Errorf("%s: empty", path)
+	}
+	return strconv.ParseInt(f[len(f)-1], 10, 64)
+}
