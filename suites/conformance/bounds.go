@@ -594,6 +594,14 @@ const (
 	// exploreSettle (a leak is a plateau).
 	exploreThreadSlack = 16
 	exploreSettle      = 2 * time.Second
+	// exploreSpinWindow is how long the server's spin share is measured
+	// while a flooded client does not read (S9's bound) and while a
+	// starve operation keeps it out of fds (H5's).
+	exploreSpinWindow = 500 * time.Millisecond
+	// Then the median of explorePromptRounds round trips of a small
+	// message, each beside one of the yardstick's, must be within S10's
+	// bound (latencyFactor × the yardstick's + latencySlack).
+	explorePromptRounds = 15
 	// After that, the server must exit within exitLimit of SIGTERM with
 	// an idle client connected (L1's property).
 	// exploreTime is X1's spec timeout with the default budget: the

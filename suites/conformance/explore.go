@@ -97,11 +97,15 @@ func (s *suite) exploreSpecs() {
 // reported and saved.
 func (s *suite) explore(ctx SpecContext) {
 	x := newExplorer(s)
+	x.yard = s.startYardstick(ctx, true)
 	if s.opts.explore.Replay != "" {
 		seed, ops, err := parseScript(s.opts.explore.Replay)
 		noErr(kinded(spec.IOError, err), "the script to replay")
 		AddReportEntry(exploreScriptEntry, formatScript(seed, ops))
-		noErr(x.run(ctx, seed, ops), "the replayed scenario of %d operations", len(ops))
+		sc := &scenario{x: x, seed: seed}
+		err = x.runIn(ctx, sc, ops)
+		AddReportEntry(exploreMarginsEntry, strings.Join(sc.margins, ", "))
+		noErr(err, "the replayed scenario of %d operations", len(ops))
 		return
 	}
 	budget := s.opts.explore.Budget
@@ -161,6 +165,8 @@ type explorer struct {
 	// rest is the first scenario's server's fds and threads at rest
 	// (watchProcess), where the suite has its process.
 	rest *probe.Sample
+	// yard is the yardstick echo server the round trips are timed beside.
+	yard target.Instance
 }
 
 func newExplorer(s *suite) *explorer {
@@ -234,11 +240,6 @@ func (x *explorer) attempt(ctx context.Context, seed uint64, ops []exploreOp) (*
 		return nil, m
 	}
 	return &failure{ops: sc.applied, err: err, kind: kindOf(err), output: sc.output}, m
-}
-
-// run runs one scenario on a fresh server.
-func (x *explorer) run(ctx context.Context, seed uint64, ops []exploreOp) error {
-	return x.runIn(ctx, &scenario{x: x, seed: seed}, ops)
 }
 
 // report fails X1 with the shrunk scenario: its kind and message, the
@@ -333,6 +334,9 @@ type exploreConn struct {
 	sent, got  int64
 	halfClosed bool
 	dead       bool // a cutting toxic has ended it: no more I/O
+	// stuck: a flood stopped because the server took no more, and nothing
+	// has been read since: the server's echo waits on a full socket.
+	stuck bool
 }
 
 func (ec *exploreConn) due() int64 { return ec.sent - ec.got }
@@ -390,6 +394,9 @@ func (x *explorer) runIn(ctx context.Context, sc *scenario, ops []exploreOp) (er
 	if err := sc.releases(ctx); err != nil {
 		return fmt.Errorf("the server's process after the %d operations: %w", len(sc.applied), err)
 	}
+	if err := sc.prompt(ctx); err != nil {
+		return fmt.Errorf("the server's round trips after the %d operations: %w", len(sc.applied), err)
+	}
 	if err := sc.exits(ctx); err != nil {
 		return fmt.Errorf("the server's exit after the %d operations: %w", len(sc.applied), err)
 	}
@@ -437,7 +444,7 @@ func (sc *scenario) room(want int) int {
 // nothing.
 func (sc *scenario) do(ctx context.Context, o exploreOp) (bool, error) {
 	var ec *exploreConn
-	if o.Kind != opBurst && o.Kind != opIdle {
+	if o.Kind != opBurst && o.Kind != opIdle && o.Kind != opStarve {
 		ec = sc.conns[o.Conn]
 		if o.Kind != opOpen && (ec == nil || ec.dead) {
 			return false, nil
@@ -465,6 +472,7 @@ func (sc *scenario) do(ctx context.Context, o exploreOp) (bool, error) {
 		if n <= 0 {
 			return false, nil
 		}
+		ec.stuck = false
 		return true, sc.read(ec, n)
 	case opHalfClose:
 		cw, ok := ec.c.(interface{ CloseWrite() error })
@@ -484,6 +492,11 @@ func (sc *scenario) do(ctx context.Context, o exploreOp) (bool, error) {
 			return false, nil
 		}
 		return true, sc.burst(ctx, n, o.End)
+	case opStarve:
+		if sc.proc == nil {
+			return false, nil // the server's fd limit is out of reach
+		}
+		return true, sc.starve(ctx, o.N)
 	case opIdle:
 		select {
 		case <-ctx.Done():
@@ -615,6 +628,7 @@ func (sc *scenario) flood(ctx context.Context, ec *exploreConn) error {
 		ec.sent += int64(k)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if k == 0 {
+				ec.stuck = true
 				return nil // the server stopped taking data
 			}
 			continue
@@ -735,6 +749,9 @@ func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 // with nothing more.
 func (sc *scenario) finish(ctx context.Context) error {
 	if err := sc.serves(ctx); err != nil {
+		return err
+	}
+	if err := sc.waits(ctx); err != nil {
 		return err
 	}
 	var errs []error
@@ -909,6 +926,7 @@ func genOp(longIdle time.Duration) gopter.Gen {
 		{Weight: 6, Gen: burst},
 		{Weight: 6, Gen: sized(opIdle, 0, int(exploreIdleMax/time.Millisecond), false)},
 		{Weight: 1, Gen: sized(opIdle, int(exploreLongIdle/time.Millisecond), int(longIdle/time.Millisecond), false)},
+		{Weight: 2, Gen: sized(opStarve, 1, emfileConns, false)},
 	})
 }
 

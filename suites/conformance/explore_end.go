@@ -1,20 +1,26 @@
 package conformance
 
-// The end of an explorer's scenario, past its echoes: with every
-// connection closed, the server's fds and threads come back to the fresh
-// server's count; then it exits on SIGTERM with an idle client connected.
-// And the bound of a flood: what the kernel's buffers can hold.
+// The explorer's checks of the server's process and timing: while a
+// flooded client does not read, the server waits rather than spins; out
+// of fds (starve), it neither spins nor gives up; at the end of a
+// scenario, with every connection closed, its fds and threads come back
+// to the fresh server's count and its round trips are prompt; then it
+// exits on SIGTERM with an idle client connected. And the bound of a
+// flood: what the kernel's buffers can hold.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/echospec/echospec/faults/sock"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/target"
@@ -47,6 +53,72 @@ func (sc *scenario) watchProcess(ctx context.Context) {
 	}
 	s.FDs, s.Threads = max(s.FDs, x.rest.FDs), max(s.Threads, x.rest.Threads)
 	sc.proc, sc.fresh = &p, s
+}
+
+// waits measures, where the suite has the server's process and a flooded
+// connection still has its echo waiting on a full socket, the server's
+// spin share over exploreSpinWindow: at stalledCPU or more (S9's bound),
+// it spins instead of waiting for the socket to drain.
+func (sc *scenario) waits(ctx context.Context) error {
+	var stuck []string
+	for _, ec := range sc.conns {
+		if ec != nil && ec.stuck && !ec.dead && ec.due() > 0 {
+			stuck = append(stuck, fmt.Sprintf("c%d %s", ec.slot+1, size(int(ec.due()))))
+		}
+	}
+	if sc.proc == nil || len(stuck) == 0 {
+		return nil
+	}
+	share, _, _, span, err := sc.proc.spinning(ctx, exploreSpinWindow)
+	if err != nil {
+		return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
+	}
+	sc.margins = append(sc.margins, fmt.Sprintf("spin %.0f%% (flooded)", 100*share))
+	if share >= stalledCPU {
+		return kinded(spec.CPU, fmt.Errorf("while flooded connections had their echo unread (%s: the server had stopped taking their data), the server used %.0f%% of a core of the time it could run over %v (limit %s): it spins on a full socket instead of waiting for it to drain",
+			strings.Join(stuck, ", "), 100*share, span.Round(time.Millisecond), pct(stalledCPU)))
+	}
+	return nil
+}
+
+// starve lowers the server's fd limit to the fds it has open + fdLimitSpare
+// (H4's fault), opens n connections at once, each sending a few bytes and
+// expecting nothing, measures the server's spin share over
+// exploreSpinWindow (at emfileCPU or more, H5's bound, it retries accept
+// without backing off), then closes them and restores the limit. That it
+// serves again is the scenario's later checks'.
+func (sc *scenario) starve(ctx context.Context, n int) error {
+	restore, err := sock.LimitFDs(sc.proc.pids(), probe.FDs, fdLimitSpare)
+	if err != nil {
+		return kinded(spec.IOError, errors.Join(fmt.Errorf("lower the server's fd limit: %w", err), restore()))
+	}
+	var conns []net.Conn
+	for range n {
+		// A connect may fail (a server that gives up on EMFILE closes
+		// its listener): the later checks judge that.
+		if c, err := dialErr(ctx, sc.inst.Addr()); err == nil {
+			c.SetWriteDeadline(time.Now().Add(exploreStall))
+			c.Write([]byte("emfile"))
+			conns = append(conns, c)
+		}
+	}
+	sc.dialed += len(conns)
+	share, _, _, span, err := sc.proc.spinning(ctx, exploreSpinWindow)
+	for _, c := range conns {
+		c.Close()
+	}
+	if rerr := restore(); rerr != nil && err == nil {
+		return kinded(spec.IOError, fmt.Errorf("restore the server's fd limit: %w", rerr))
+	}
+	if err != nil {
+		return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
+	}
+	sc.margins = append(sc.margins, fmt.Sprintf("spin %.0f%% (out of fds)", 100*share))
+	if share >= emfileCPU {
+		return kinded(spec.CPU, fmt.Errorf("out of fds (its limit lowered to its open fds + %d) with %d connections waiting, the server used %.0f%% of a core of the time it could run over %v (limit %s): it retries accept without backing off",
+			fdLimitSpare, len(conns), 100*share, span.Round(time.Millisecond), pct(emfileCPU)))
+	}
+	return nil
 }
 
 // releases closes every connection of the scenario and waits for the
@@ -118,6 +190,48 @@ func fallsTo(ctx context.Context, get func() (int, error), limit int, plateau, m
 		case <-time.After(settlePoll):
 		}
 	}
+}
+
+// prompt times explorePromptRounds round trips of a small message on a
+// new connection, each beside one of the yardstick's (S10's property, in
+// fewer rounds): a median over latencyFactor × the yardstick's +
+// latencySlack is Timing.
+func (sc *scenario) prompt(ctx context.Context) error {
+	yard := sc.x.yard
+	if yard == nil {
+		return nil
+	}
+	c, err := dialErr(ctx, sc.inst.Addr())
+	if err != nil {
+		return fmt.Errorf("the round trips' connection: %w", err)
+	}
+	defer c.Close()
+	y, err := dialErr(ctx, yard.Addr())
+	if err != nil {
+		return kinded(spec.IOError, fmt.Errorf("the yardstick's connection: %w", err))
+	}
+	defer y.Close()
+	var got, base []time.Duration
+	for i := range explorePromptRounds {
+		msg := payload.Random(latencyMsg, sc.seed+uint64(i))
+		st, err := verify.Exchange(ctx, y, msg, verify.Options{Stall: exploreStall}) // the yardstick is upper-echo, whatever the target's protocol
+		if err != nil {
+			return kinded(spec.IOError, fmt.Errorf("the yardstick's round trip: %w", err))
+		}
+		base = append(base, st.Elapsed)
+		if st, err = sc.x.s.exchange(ctx, c, msg, verify.Options{Stall: exploreStall}); err != nil {
+			return verify.Describe(err, "round trip %d of %d", i+1, explorePromptRounds)
+		}
+		got = append(got, st.Elapsed)
+	}
+	mt, my := median(got), median(base)
+	limit := latencyFactor*my + latencySlack
+	sc.margins = append(sc.margins, fmt.Sprintf("round trip %v (%.0f%% of its limit)", mt.Round(time.Microsecond), 100*float64(mt)/float64(limit)))
+	if mt > limit {
+		return kinded(spec.Timing, fmt.Errorf("the median round trip of %d %d-byte messages is %v, against %v for the yardstick echo server beside it: more than %dx + %v (limit %v); the server delays its echo",
+			len(got), latencyMsg, mt.Round(time.Microsecond), my.Round(time.Microsecond), latencyFactor, latencySlack, limit.Round(time.Microsecond)))
+	}
+	return nil
 }
 
 // exits sends the server SIGTERM with an idle client connected (one that

@@ -28,10 +28,11 @@ const (
 	opReset                   // close with an RST (SO_LINGER 0)
 	opBurst                   // open N connections at once, each one exchange, then end them (burstEnd)
 	opIdle                    // do nothing for N ms
+	opStarve                  // lower the server's fd limit, open N connections, restore it
 	opKinds
 )
 
-var opNames = [opKinds]string{"open", "write", "read", "flood", "half-close", "close", "reset", "burst", "idle"}
+var opNames = [opKinds]string{"open", "write", "read", "flood", "half-close", "close", "reset", "burst", "idle", "starve"}
 
 func (k opKind) String() string {
 	if k >= 0 && k < opKinds {
@@ -134,6 +135,8 @@ func (o exploreOp) String() string {
 		return fmt.Sprintf("burst %d", o.N)
 	case opIdle:
 		return fmt.Sprintf("idle %dms", o.N)
+	case opStarve:
+		return fmt.Sprintf("starve %d", o.N)
 	}
 	return o.Kind.String() + " " + c
 }
@@ -214,6 +217,12 @@ func parseOp(f []string) (exploreOp, error) {
 			}
 		}
 		o.N, err = count1(args[0], o.End.most())
+		return o, err
+	case opStarve:
+		if len(args) != 1 {
+			return o, errors.New("want starve N")
+		}
+		o.N, err = count1(args[0], emfileConns)
 		return o, err
 	case opIdle:
 		if len(args) != 1 {

@@ -30,9 +30,10 @@ func TestExploreScriptRoundTrip(t *testing.T) {
 		{Kind: opBurst, N: 5, End: burstAbort},
 		{Kind: opIdle, N: 200},
 		{Kind: opIdle, N: 3000},
+		{Kind: opStarve, N: 40},
 	}
 	text := formatScript(42, ops)
-	for _, want := range []string{"seed 42\n", "open c2 via slicer\n", "open c3 via reset-peer 40\n", "write c1 5000 in 700\n", "half-close c1\n", "burst 16\n", "burst 64 reset\n", "burst 100 empty\n", "burst 9 queue\n", "burst 5 abort\n", "idle 200ms\n", "idle 3000ms\n"} {
+	for _, want := range []string{"seed 42\n", "open c2 via slicer\n", "open c3 via reset-peer 40\n", "write c1 5000 in 700\n", "half-close c1\n", "burst 16\n", "burst 64 reset\n", "burst 100 empty\n", "burst 9 queue\n", "burst 5 abort\n", "idle 200ms\n", "idle 3000ms\n", "starve 40\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("script lacks %q:\n%s", want, text)
 		}
@@ -96,6 +97,7 @@ func TestExploreScriptErrors(t *testing.T) {
 		"seed 1\nfly c1\n",
 		"seed 1\nburst 3 hold\n",
 		"seed 1\nburst 65\n",
+		"seed 1\nstarve 41\n",
 	} {
 		if _, _, err := parseScript(bad); err == nil {
 			t.Errorf("parsed %q without an error", bad)

@@ -188,15 +188,36 @@ func procsDiff(before, now map[int]int) string {
 // time, until it has that much, to spinMore × d in all.
 func spinning(ctx context.Context, pid proc, d time.Duration) (float64, probe.Sample, probe.Sample) {
 	GinkgoHelper()
-	before := sample(pid)
+	share, before, after, span, err := pid.spinning(ctx, d)
+	if ctx.Err() != nil {
+		fail(spec.Stall, fmt.Sprintf("the spec ended while measuring the spin share over %v", d))
+	}
+	noErr(kinded(spec.Crash, err), "probe the server process")
+	if span > d+d/8 {
+		AddReportEntry("spin share window", fmt.Sprintf("measured over %v, not %v: the server was kept waiting for a CPU most of the time", span.Round(time.Millisecond), d))
+	}
+	return share, before, after
+}
+
+// spinning is the spin share spinning measures, the samples at both
+// ends, the span of the window measured, and a probe's error (or the
+// context's, when it ends first).
+func (p proc) spinning(ctx context.Context, d time.Duration) (share float64, before, after probe.Sample, span time.Duration, err error) {
+	if before, err = p.sample(); err != nil {
+		return 0, before, after, 0, err
+	}
 	series := []probe.Sample{before}
-	pids, listed := pid.pids(), before.At
+	pids, listed := p.pids(), before.At
 	var tail []probe.Sample
 	for end := before.At.Add(d); ; end = end.Add(d / 4) {
 		for left := time.Until(end); left > spinStep/2; left = time.Until(end) {
-			idle(ctx, min(spinStep, left))
+			select {
+			case <-ctx.Done():
+				return 0, before, after, 0, context.Cause(ctx)
+			case <-time.After(min(spinStep, left)):
+			}
 			if time.Since(listed) >= spinRelist {
-				pids, listed = pid.pids(), time.Now()
+				pids, listed = p.pids(), time.Now()
 			}
 			if s, err := probe.SchedSample(pids...); err == nil {
 				series = append(series, s)
@@ -208,9 +229,6 @@ func spinning(ctx context.Context, pid proc, d time.Duration) (float64, probe.Sa
 		}
 		series = append(series, tail...)
 	}
-	after := sample(pid)
-	if span := series[len(series)-1].At.Sub(before.At); span > d+d/8 {
-		AddReportEntry("spin share window", fmt.Sprintf("measured over %v, not %v: the server was kept waiting for a CPU most of the time", span.Round(time.Millisecond), d))
-	}
-	return probe.SpinShareOver(series, tail), before, after
+	after, err = p.sample()
+	return probe.SpinShareOver(series, tail), before, after, series[len(series)-1].At.Sub(before.At), err
 }
