@@ -579,9 +579,9 @@ const (
 	// a declared max-conns: they must wait their turn, not be refused.
 	exploreQueueOver = 8
 	// exploreIdleMax is the longest short idle operation; a long one,
-	// rarer, idles exploreLongIdle up to a third of the budget, at most
-	// exploreLongIdleMax (3.3 s in the default budget; 12 s in a budget
-	// of 36 s or more): the connections open must stay open through it.
+	// rarer, idles exploreLongIdle up to a quarter of the budget, at most
+	// exploreLongIdleMax (2.5 s in the default budget; 12 s in a budget
+	// of 48 s or more): the connections open must stay open through it.
 	exploreIdleMax     = 500 * time.Millisecond
 	exploreLongIdle    = 2 * time.Second
 	exploreLongIdleMax = 12 * time.Second
@@ -594,10 +594,13 @@ const (
 	// exploreSettle (a leak is a plateau).
 	exploreThreadSlack = 16
 	exploreSettle      = 2 * time.Second
+	// exploreSlowOp: an operation that takes this long or more is named
+	// in the spec's output (GinkgoWriter), with its time.
+	exploreSlowOp = time.Second
 	// exploreSpinWindow is how long the server's spin share is measured
 	// while a flooded client does not read (S9's bound) and while a
 	// starve operation keeps it out of fds (H5's).
-	exploreSpinWindow = 500 * time.Millisecond
+	exploreSpinWindow = 300 * time.Millisecond
 	// Then the median of explorePromptRounds round trips of a small
 	// message, each beside one of the yardstick's, must be within S10's
 	// bound (latencyFactor × the yardstick's + latencySlack).

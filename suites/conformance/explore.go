@@ -158,7 +158,7 @@ type explorer struct {
 	// serves), or 0 for no limit; maxConns is the declared max-conns (a
 	// burst may fill it), or 0.
 	most, maxConns int
-	// longIdle is the longest idle the generator draws (a third of the
+	// longIdle is the longest idle the generator draws (a quarter of the
 	// budget, within exploreLongIdle..exploreLongIdleMax).
 	longIdle time.Duration
 	toxi     *toxi.Server
@@ -174,7 +174,7 @@ func newExplorer(s *suite) *explorer {
 	if budget <= 0 {
 		budget = exploreBudget
 	}
-	x := &explorer{s: s, longIdle: min(max(budget/3, exploreLongIdle), exploreLongIdleMax)}
+	x := &explorer{s: s, longIdle: min(max(budget/4, exploreLongIdle), exploreLongIdleMax)}
 	if m := s.t.Profile().MaxConns; m > 0 {
 		x.most, x.maxConns = max(1, m-1), m
 		if m < exploreConns+exploreBurstMax {
@@ -374,9 +374,13 @@ func (x *explorer) runIn(ctx context.Context, sc *scenario, ops []exploreOp) (er
 		target.IgnoredTERM(inst.Stop())
 	}()
 	for _, o := range ops {
+		began := time.Now()
 		did, err := sc.do(ctx, o)
 		if did {
 			sc.applied = append(sc.applied, o)
+		}
+		if took := time.Since(began); took >= exploreSlowOp {
+			fmt.Fprintf(GinkgoWriter, "X1   operation %d (%s) took %v\n", len(sc.applied), o, took.Round(time.Millisecond))
 		}
 		if err != nil {
 			return fmt.Errorf("operation %d (%s): %w", len(sc.applied), o, err)
@@ -619,8 +623,8 @@ func (sc *scenario) flood(ctx context.Context, ec *exploreConn) error {
 	for ctx.Err() == nil {
 		if ec.due() >= limit {
 			return fmt.Errorf("c%d: %w", ec.slot+1, kinded(spec.MemoryGrowth, fmt.Errorf(
-				"the server took %s without the client reading any of its echo (%s due), more than the kernel's buffers on both sides can hold (%s): it keeps the rest, %s or more, in its own memory and would keep taking it (the flood stopped there)",
-				size(int(ec.sent)), size(int(ec.due())), size(int(kernelHold())), size(int(ec.due()-kernelHold())))))
+				"the server took %s from a client that read none of its echo (%s due), %s more than the kernel's buffers on both sides can hold (%s): it keeps the rest in its own memory, without bound, or has dropped it; a server that stops reading a client that does not read stops well short of this (the flood stopped there)",
+				size(int(ec.sent)), size(int(ec.due())), size(int(ec.due()-kernelHold())), size(int(kernelHold())))))
 		}
 		ec.in.Fill(buf, ec.sent)
 		ec.c.SetWriteDeadline(time.Now().Add(exploreFloodStill))
