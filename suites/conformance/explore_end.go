@@ -55,28 +55,24 @@ func (sc *scenario) watchProcess(ctx context.Context) {
 	sc.proc, sc.fresh = &p, s
 }
 
-// waits measures, where the suite has the server's process and a flooded
-// connection still has its echo waiting on a full socket, the server's
-// spin share over exploreSpinWindow: at stalledCPU or more (S9's bound),
-// it spins instead of waiting for the socket to drain.
-func (sc *scenario) waits(ctx context.Context) error {
-	var stuck []string
-	for _, ec := range sc.conns {
-		if ec != nil && ec.stuck && !ec.dead && ec.due() > 0 {
-			stuck = append(stuck, fmt.Sprintf("c%d %s", ec.slot+1, size(int(ec.due()))))
-		}
-	}
-	if sc.proc == nil || len(stuck) == 0 {
+// waits measures, where the suite has the server's process, once a
+// scenario, the server's spin share over exploreSpinWindow right after a
+// flood of ec stopped because the server took no more (its echo waits on
+// a full socket): at stalledCPU or more (S9's bound), it spins instead of
+// waiting for the socket to drain.
+func (sc *scenario) waits(ctx context.Context, ec *exploreConn) error {
+	if sc.proc == nil || sc.spun {
 		return nil
 	}
+	sc.spun = true
 	share, _, _, span, err := sc.proc.spinning(ctx, exploreSpinWindow)
 	if err != nil {
 		return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
 	}
 	sc.margins = append(sc.margins, fmt.Sprintf("spin %.0f%% (flooded)", 100*share))
 	if share >= stalledCPU {
-		return kinded(spec.CPU, fmt.Errorf("while flooded connections had their echo unread (%s: the server had stopped taking their data), the server used %.0f%% of a core of the time it could run over %v (limit %s): it spins on a full socket instead of waiting for it to drain",
-			strings.Join(stuck, ", "), 100*share, span.Round(time.Millisecond), pct(stalledCPU)))
+		return fmt.Errorf("c%d: %w", ec.slot+1, kinded(spec.CPU, fmt.Errorf("with %s of its echo unread (its flood stopped: the server took no more), the server used %.0f%% of a core of the time it could run over %v (limit %s): it spins on a full socket instead of waiting for it to drain",
+			size(int(ec.due())), 100*share, span.Round(time.Millisecond), pct(stalledCPU))))
 	}
 	return nil
 }
