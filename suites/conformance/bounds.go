@@ -601,6 +601,10 @@ const (
 	// while a flooded client does not read (S9's bound) and while a
 	// starve operation keeps it out of fds (H5's).
 	exploreSpinWindow = 300 * time.Millisecond
+	// exploreStarveDial bounds a starve operation's connects (made at
+	// once): they expect nothing, and one past a full listen backlog
+	// waits for the kernel's SYN retries.
+	exploreStarveDial = time.Second
 	// Then the median of explorePromptRounds round trips of a small
 	// message, each beside one of the yardstick's, must be within S10's
 	// bound (latencyFactor × the yardstick's + latencySlack).

@@ -15,6 +15,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,16 +89,25 @@ func (sc *scenario) starve(ctx context.Context, n int) error {
 	if err != nil {
 		return kinded(spec.IOError, errors.Join(fmt.Errorf("lower the server's fd limit: %w", err), restore()))
 	}
-	var conns []net.Conn
-	for range n {
-		// A connect may fail (a server that gives up on EMFILE closes
-		// its listener): the later checks judge that.
-		if c, err := dialErr(ctx, sc.inst.Addr()); err == nil {
-			c.SetWriteDeadline(time.Now().Add(exploreStall))
-			c.Write([]byte("emfile"))
-			conns = append(conns, c)
-		}
+	// The connects go at once, each for at most exploreStarveDial: past
+	// a small listen backlog the kernel retries a SYN after a second and
+	// more. A connect may fail (a server that gives up on EMFILE closes
+	// its listener): the later checks judge that.
+	dctx, cancel := context.WithTimeout(ctx, exploreStarveDial)
+	conns := make([]net.Conn, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if c, err := dialErr(dctx, sc.inst.Addr()); err == nil {
+				c.SetWriteDeadline(time.Now().Add(exploreStall))
+				c.Write([]byte("emfile"))
+				conns[i] = c
+			}
+		})
 	}
+	wg.Wait()
+	cancel()
+	conns = slices.DeleteFunc(conns, func(c net.Conn) bool { return c == nil })
 	sc.dialed += len(conns)
 	share, _, _, span, err := sc.proc.spinning(ctx, exploreSpinWindow)
 	for _, c := range conns {
