@@ -154,13 +154,13 @@ func (sc *scenario) releases(ctx context.Context) error {
 		last, waited, plateau, err := fallsTo(ctx, func() (int, error) {
 			s, err := sc.proc.sample()
 			return c.get(s), err
-		}, base+c.slack, exploreSettle, settleMax)
+		}, base+c.slack, settle, settleMax)
 		sc.margins = append(sc.margins, fmt.Sprintf("%s %d → %d", c.what, base, last))
 		if err != nil {
 			return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
 		}
 		if last > base+c.slack {
-			why := fmt.Sprintf("no lower count for %v", exploreSettle)
+			why := fmt.Sprintf("no lower count for %v", settle)
 			if !plateau {
 				why = fmt.Sprintf("still falling after %v", settleMax)
 			}

@@ -333,7 +333,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 				dur(exploreBudget), exploreOps, size(exploreWriteMax), size(exploreChunkMax), size(exploreDueMax), dur(exploreFloodStill), size(exploreQueueMax), dur(exploreSpinWindow), pct(stalledCPU),
 				exploreBurstMax, size(exploreBurstSize), exploreQueueOver, exploreEmptyMax, dur(exploreIdleMax), dur(exploreLongIdle), fdLimitSpare, emfileConns, dur(exploreSpinWindow), pct(emfileCPU),
 				dur(exploreStall), size(serveProbe), dur(extraWait),
-				fdSlack, exploreThreadSlack, dur(exploreSettle), explorePromptRounds, latencyMsg, latencyFactor, dur(latencySlack), dur(exitLimit), dur(exploreShrink))},
+				fdSlack, exploreThreadSlack, dur(settle), explorePromptRounds, latencyMsg, latencyFactor, dur(latencySlack), dur(exitLimit), dur(exploreShrink))},
 	})
 })
 
