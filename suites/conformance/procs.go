@@ -42,6 +42,15 @@ func procOf(inst target.Instance) (proc, bool) {
 }
 
 // pids lists the processes the probes read.
+// procOrNil is inst's process, or nil for an instance without one of its
+// own (an engine in the suite's process).
+func procOrNil(inst target.Instance) *proc {
+	if p, ok := procOf(inst); ok {
+		return &p
+	}
+	return nil
+}
+
 func (p proc) pids() []int {
 	if p.group {
 		return probe.Pids(p.pid)

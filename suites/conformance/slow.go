@@ -15,6 +15,7 @@ import (
 
 	"github.com/echospec/echospec/faults/sock"
 	"github.com/echospec/echospec/faults/toxi"
+	"github.com/echospec/echospec/fixtures/hostlock"
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
@@ -245,8 +246,9 @@ func (s *suite) slowLong() {
 		AddReportEntry(exp.Name, exp)
 		var got, base []time.Duration
 		var blocks []string // each block's p90s, for the report
-		var load fairLoad
-		yload := fairLoad{yardstick: true}
+		load := fairLoad{server: procOrNil(r.inst)}
+		yload := fairLoad{yardstick: true, server: procOrNil(yard)}
+		alone(ctx, "S11", fairLockWait)
 		// Interleaved blocks, so that the target and the yardstick see the
 		// same moments of a busy host, each under its own streaming load.
 		for b := range fairBlocks {
@@ -255,7 +257,7 @@ func (s *suite) slowLong() {
 			t, err := fairBlock(ctx, r.inst.Addr(), n, seeds().Seed(uint64(1200+100*b)), s.opts.protocol, &load)
 			noErr(err, "block %d of %d: ping-pong beside %d clients streaming at full speed", b+1, fairBlocks, fairStreamers)
 			base, got = append(base, y...), append(got, t...)
-			blocks = append(blocks, fmt.Sprintf("%v/%v", p90(t).Round(time.Microsecond), p90(y).Round(time.Microsecond)))
+			blocks = append(blocks, fmt.Sprintf("%v%s/%v%s", p90(t).Round(time.Microsecond), load.lastWait(), p90(y).Round(time.Microsecond), yload.lastWait()))
 		}
 		for i := range got {
 			exp.RecordDuration("target", got[i])
@@ -265,7 +267,7 @@ func (s *suite) slowLong() {
 		}
 		pt, py := p90(got), p90(base)
 		limit := fairFactor*py + fairSlack
-		AddReportEntry("blocks", "p90 round trip per block, target/yardstick: "+strings.Join(blocks, ", "))
+		AddReportEntry("blocks", "p90 round trip per block, target/yardstick (with, for a server in a process of its own, the share of its threads' time on or waiting for a CPU spent waiting): "+strings.Join(blocks, ", "))
 		AddReportEntry("streaming clients", fmt.Sprintf("target: %s; yardstick: %s", load, yload))
 		AddReportEntry("fairness", fmt.Sprintf("p90 round trip %v (%d round trips), yardstick %v (%d), limit %v (%.0f%% of it)",
 			pt.Round(time.Microsecond), len(got), py.Round(time.Microsecond), len(base), limit.Round(time.Microsecond), 100*float64(pt)/float64(limit)))
@@ -275,6 +277,22 @@ func (s *suite) slowLong() {
 				n, fairStreamers, pt.Round(time.Microsecond), py.Round(time.Microsecond), fairFactor, fairSlack, limit.Round(time.Microsecond), load))
 		}
 	})
+}
+
+// alone waits, at most wait, until no other spec that took the host lock
+// called name runs on this host, in any process, and holds the lock until
+// the running spec ends; the report says how long it waited. If the lock
+// cannot be had, the spec goes on and its report says so.
+func alone(ctx context.Context, name string, wait time.Duration) {
+	l, err := hostlock.Take(ctx, name, wait)
+	if err != nil {
+		AddReportEntry("host lock", fmt.Sprintf("measured without the host lock %s (%v): another %s may have run at the same time", hostlock.Path(name), err, name))
+		return
+	}
+	DeferCleanup(l.Release)
+	if l.Waited >= 10*time.Millisecond {
+		AddReportEntry("host lock", fmt.Sprintf("waited %v for another %s on this host to end", l.Waited.Round(time.Millisecond), name))
+	}
 }
 
 // fairLoad is what S11's streaming clients did: bytes echoed to them,
@@ -288,17 +306,45 @@ type fairLoad struct {
 	// the host's (starved counts them), not a failure.
 	yardstick bool
 	starved   int
+	// server is the server's process, when it has one of its own: run
+	// and wait add up how long its threads ran and waited for a CPU
+	// while the ping-pong clients measured (schedstat), block by block
+	// (waits: each block's share of waiting), so that a report says
+	// whether a slow block was a server the host kept from running.
+	server    *proc
+	run, wait time.Duration
+	waits     []float64
+}
+
+// lastWait is the last block's share of waiting for a CPU, for the
+// report: " (waited 12%)", or "" when unknown.
+func (l fairLoad) lastWait() string {
+	if len(l.waits) == 0 || l.waits[len(l.waits)-1] < 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (waited %.0f%%)", 100*l.waits[len(l.waits)-1])
 }
 
 func (l fairLoad) String() string {
 	s := fmt.Sprintf("%.1f MiB echoed to the streaming clients", inMiB(l.echoed))
 	if l.unknown || l.watched == 0 {
-		return s
+		return s + l.sched()
 	}
 	if l.starved > 0 {
 		s += fmt.Sprintf(", %d streamer(s) kept from running for %v by the host", l.starved, fairStarved)
 	}
-	return s + fmt.Sprintf(", their input waiting unread at the server %.0f%% of the time", 100*float64(l.full)/float64(l.watched))
+	s += fmt.Sprintf(", their input waiting unread at the server %.0f%% of the time", 100*float64(l.full)/float64(l.watched))
+	return s + l.sched()
+}
+
+// sched says how long the server's threads ran and waited for a CPU while
+// the ping-pong clients measured, when known.
+func (l fairLoad) sched() string {
+	if l.run+l.wait == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the server's threads ran %v and waited %v for a CPU (%.0f%%)",
+		l.run.Round(time.Millisecond), l.wait.Round(time.Millisecond), 100*float64(l.wait)/float64(l.run+l.wait))
 }
 
 // fairBlock runs one block of S11 against addr: fairStreamers clients
@@ -331,8 +377,23 @@ func fairBlock(ctx context.Context, addr string, n int, seed uint64, proto paylo
 		}
 		watches = append(watches, sock.WatchBacklog(c))
 	}
+	var before probe.Sample
+	if load.server != nil {
+		before, _ = probe.SchedSample(load.server.pids()...)
+	}
 	rtts, err := pings(ctx, addr, pinging{clients: n, rounds: fairRounds, seed: seed, protocol: proto,
 		until: time.Now().Add(fairBlockTime), starvedAt: fairStarved})
+	share := -1.0
+	if load.server != nil {
+		if after, serr := probe.SchedSample(load.server.pids()...); serr == nil && before.Sched && after.Sched {
+			run, wait := probe.Demand(before, after)
+			load.run, load.wait = load.run+run, load.wait+wait
+			if run+wait > 0 {
+				share = float64(wait) / float64(run+wait)
+			}
+		}
+	}
+	load.waits = append(load.waits, share)
 	for _, w := range watches {
 		full, _ := w.Stop()
 		load.full += full

@@ -262,8 +262,8 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "S11", Category: spec.CatSlowClient, Level: spec.Must, Long: true, Timeout: long, Kinds: timing,
 			Text: fmt.Sprintf("fairness: %d clients streaming at full speed do not starve %d ping-pong clients: their 90th-percentile round trip stays within %dx (+%s) of a yardstick echo server's under the same load, in the same spec",
 				fairStreamers, fairClients, fairFactor, dur(fairSlack)),
-			Measure: fmt.Sprintf("%d interleaved blocks on the target and on the yardstick (a goroutine echo server the suite runs where the target runs: in its own process, or in a process of its own for a server in another): the streamers write and read %s chunks as fast as they can, from when their input waits unread at the server (at most %s) until the ping-pong ends; each ping-pong client does up to %d rounds of 64 bytes in %s; a round trip with no echo after %s counts as starved",
-				fairBlocks, size(fairChunk), dur(fairWarm), fairRounds, dur(fairBlockTime), dur(fairStarved))},
+			Measure: fmt.Sprintf("%d interleaved blocks on the target and on the yardstick (a goroutine echo server the suite runs where the target runs: in its own process, or in a process of its own for a server in another): the streamers write and read %s chunks as fast as they can, from when their input waits unread at the server (at most %s) until the ping-pong ends; each ping-pong client does up to %d rounds of 64 bytes in %s; a round trip with no echo after %s counts as starved. The blocks run alone among the S11 runs on the host (a lock file in the temporary directory, waited for up to %s): their streamers keep every core busy",
+				fairBlocks, size(fairChunk), dur(fairWarm), fairRounds, dur(fairBlockTime), dur(fairStarved), dur(fairLockWait))},
 
 		{ID: "H1", AfterFault: true, Category: spec.CatHygiene, Level: spec.Must, Timeout: long, NeedsProcess: true, Kinds: []spec.Kind{spec.FDGrowth},
 			Text:    fmt.Sprintf("no fd growth after %s open/close cycles (closed with and without data, and by reset)", count(fdCycles)),
