@@ -577,6 +577,15 @@ const (
 	exploreBurstMax  = 64
 	exploreBurstDraw = 96
 	exploreBurstSize = 8 * kib
+	// A crowd is a held burst of exploreCrowdMin..exploreCrowdMax
+	// connections (drawn up to exploreCrowdDraw and capped, so that about
+	// half are as large as allowed): past a fixed table of 512 slots, and
+	// with the server's fd numbers past 1,024, where an fd_set ends (C1's
+	// and C5's classes); C1 holds 1,000 such connections with the same
+	// stall time on every correct engine.
+	exploreCrowdMin  = 513
+	exploreCrowdMax  = 1100
+	exploreCrowdDraw = 1700
 	// exploreEmptyMax is the most connections an empty burst opens (and
 	// closes without a byte): past the max-conns a server may declare
 	// (64 for the self-test's), since they expect nothing.

@@ -690,14 +690,28 @@ func firstDiff(a, b []byte) int {
 // burst's expect nothing, and a queue burst's may pass it by
 // exploreQueueOver: they wait).
 func (sc *scenario) burstRoom(o exploreOp) int {
+	n := o.N
+	if o.End == burstCrowd {
+		n = min(n, crowdFits())
+	}
 	if sc.x.maxConns == 0 || o.End == burstEmpty || o.End == burstAbort {
-		return o.N
+		return n
 	}
 	room := sc.x.maxConns - sc.open()
 	if o.End == burstQueue {
 		room += exploreQueueOver
 	}
-	return min(o.N, room)
+	return min(n, room)
+}
+
+// crowdFits is how many connections a crowd may open within this
+// process's fd limit: two fds each (the server's end too, for an engine
+// in this process), with c10kFDSpare to spare.
+func crowdFits() int {
+	if a := fdsAllowed(); a > 0 {
+		return max(1, (a-c10kFDSpare)/2)
+	}
+	return exploreCrowdMax
 }
 
 // burst opens n connections at once. Each exchanges its own payload (of
@@ -900,7 +914,7 @@ func genOp(longIdle time.Duration) gopter.Gen {
 	// most (a third as large as allowed), or an empty one of up to
 	// exploreEmptyMax; held, reset, or queued.
 	burst := gopter.DeriveGen(func(n, e int) exploreOp {
-		o := exploreOp{Kind: opBurst, End: burstEnd(clamp(e, 0, int(burstEnds)-1))}
+		o := exploreOp{Kind: opBurst, End: burstEnd(clamp(e, 0, int(burstAbort)))}
 		o.N = clamp(n, 1, o.End.most())
 		if o.End == burstEmpty {
 			o.N = clamp(n*exploreEmptyMax/exploreBurstMax, 1, exploreEmptyMax)
@@ -911,7 +925,12 @@ func genOp(longIdle time.Duration) gopter.Gen {
 			return max(1, o.N*exploreBurstMax/exploreEmptyMax), int(o.End)
 		}
 		return o.N, int(o.End)
-	}, gen.IntRange(1, exploreBurstDraw), gen.IntRange(0, int(burstEnds)-1))
+	}, gen.IntRange(1, exploreBurstDraw), gen.IntRange(0, int(burstAbort)))
+	// A crowd of exploreCrowdMin..exploreCrowdDraw connections, capped at
+	// exploreCrowdMax: about half as large as allowed.
+	crowd := gopter.DeriveGen(func(n int) exploreOp {
+		return exploreOp{Kind: opBurst, End: burstCrowd, N: min(n, exploreCrowdMax)}
+	}, func(o exploreOp) int { return o.N }, gen.IntRange(exploreCrowdMin, exploreCrowdDraw))
 	// Each kind's weight, out of 200: what costs time (an idle, a long
 	// one most) is rarer than what is quick (a burst of 64 connections
 	// takes about 0.1 s).
@@ -919,13 +938,14 @@ func genOp(longIdle time.Duration) gopter.Gen {
 		{Weight: 20, Gen: on(opOpen)},
 		{Weight: 8, Gen: keeps},
 		{Weight: 6, Gen: cuts},
-		{Weight: 48, Gen: write},
+		{Weight: 45, Gen: write},
 		{Weight: 34, Gen: sized(opRead, 1, exploreDueMax, true)},
 		{Weight: 12, Gen: on(opFlood)},
 		{Weight: 16, Gen: on(opHalfClose)},
 		{Weight: 10, Gen: on(opClose)},
 		{Weight: 14, Gen: on(opReset)},
 		{Weight: 20, Gen: burst},
+		{Weight: 3, Gen: crowd},
 		{Weight: 7, Gen: sized(opIdle, 0, int(exploreIdleMax/time.Millisecond), false)},
 		{Weight: 1, Gen: sized(opIdle, int(exploreLongIdle/time.Millisecond), int(longIdle/time.Millisecond), false)},
 		{Weight: 4, Gen: sized(opStarve, 1, emfileConns, false)},

@@ -95,10 +95,14 @@ const (
 	// reading nothing: the server's echo meets a reset connection (its
 	// write fails). They expect nothing, so max-conns does not bound them.
 	burstAbort
+	// burstCrowd: held, as burstHeld, but hundreds of connections
+	// (exploreCrowdMin..exploreCrowdMax, within a declared max-conns):
+	// past a fixed table of 512, and fd numbers past select's 1,024.
+	burstCrowd
 	burstEnds
 )
 
-var burstNames = [burstEnds]string{"", "reset", "empty", "queue", "abort"}
+var burstNames = [burstEnds]string{"", "reset", "empty", "queue", "abort", "crowd"}
 
 // exploreOp is one operation: Conn is a connection slot (0-based, printed
 // c1…), N a size, count or time, Chunk a write's chunk size, Via an open's
@@ -208,12 +212,12 @@ func parseOp(f []string) (exploreOp, error) {
 	switch kind {
 	case opBurst:
 		if len(args) < 1 || len(args) > 2 {
-			return o, errors.New("want burst N [reset|empty|queue|abort]")
+			return o, errors.New("want burst N [reset|empty|queue|abort|crowd]")
 		}
 		if len(args) == 2 {
 			o.End = burstEnd(slices.Index(burstNames[:], args[1]))
 			if o.End <= burstHeld {
-				return o, fmt.Errorf("unknown burst %q (want reset, empty, queue or abort)", args[1])
+				return o, fmt.Errorf("unknown burst %q (want reset, empty, queue, abort or crowd)", args[1])
 			}
 		}
 		o.N, err = count1(args[0], o.End.most())
@@ -295,6 +299,8 @@ func (e burstEnd) most() int {
 		return exploreEmptyMax
 	case burstQueue:
 		return exploreBurstMax + exploreQueueOver
+	case burstCrowd:
+		return exploreCrowdMax
 	}
 	return exploreBurstMax
 }

@@ -28,6 +28,7 @@ func TestExploreScriptRoundTrip(t *testing.T) {
 		{Kind: opBurst, N: 100, End: burstEmpty},
 		{Kind: opBurst, N: 9, End: burstQueue},
 		{Kind: opBurst, N: 5, End: burstAbort},
+		{Kind: opBurst, N: 1100, End: burstCrowd},
 		{Kind: opIdle, N: 200},
 		{Kind: opIdle, N: 3000},
 		{Kind: opStarve, N: 40},
