@@ -41,7 +41,6 @@ func procOf(inst target.Instance) (proc, bool) {
 	return proc{pid: p.PID(), group: group}, true
 }
 
-// pids lists the processes the probes read.
 // procOrNil is inst's process, or nil for an instance without one of its
 // own (an engine in the suite's process).
 func procOrNil(inst target.Instance) *proc {
@@ -51,6 +50,7 @@ func procOrNil(inst target.Instance) *proc {
 	return nil
 }
 
+// pids lists the processes the probes read.
 func (p proc) pids() []int {
 	if p.group {
 		return probe.Pids(p.pid)
