@@ -335,6 +335,7 @@ const (
 	// the others wait about two turns, so beside a yardstick p90 of 30 ms
 	// (a busy host) a loop that keeps a connection for less than about
 	// 160 ms per turn passes, where at 5× it was about 85 ms.
+	//
 	// Its streamers keep every core busy: two S11 at once (in two Ginkgo
 	// processes, or in make test's TCP and Unix-socket runs side by side)
 	// measure each other more than the server, so S11 takes a host lock

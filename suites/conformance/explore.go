@@ -706,10 +706,10 @@ func (sc *scenario) burstRoom(o exploreOp) int {
 
 // crowdFits is how many connections a crowd may open within this
 // process's fd limit: two fds each (the server's end too, for an engine
-// in this process), with c10kFDSpare to spare.
+// in this process).
 func crowdFits() int {
-	if a := fdsAllowed(); a > 0 {
-		return max(1, (a-c10kFDSpare)/2)
+	if fit, ok := connsFit(2); ok {
+		return max(1, fit)
 	}
 	return exploreCrowdMax
 }

@@ -84,8 +84,8 @@ func (s *suite) fdsPastSetSize(ctx SpecContext) {
 		perConn = 2
 	}
 	needFDs(perConn*n + c10kFDSpare)
-	if a := fdsAllowed(); a > 0 {
-		most = max(n, min(most, (a-c10kFDSpare)/perConn))
+	if fit, ok := connsFit(perConn); ok {
+		most = max(n, min(most, fit))
 	}
 	if probed {
 		if lim := fdLimitOf(pid); lim < uint64(n+fdLimitRoom) {
@@ -160,4 +160,14 @@ func fdLimitOf(pid proc) uint64 {
 		}
 	}
 	return lim
+}
+
+// connsFit is how many connections of perConn fds each this process may
+// open within its fd limit, leaving c10kFDSpare; ok is false when the
+// limit is not known.
+func connsFit(perConn int) (fit int, ok bool) {
+	if a := fdsAllowed(); a > 0 {
+		return (a - c10kFDSpare) / perConn, true
+	}
+	return 0, false
 }
