@@ -620,6 +620,9 @@ const (
 	// while a flooded client does not read (S9's bound) and while a
 	// starve operation keeps it out of fds (H5's).
 	exploreSpinWindow = 300 * time.Millisecond
+	// exploreIdleWindow is how long the server's CPU is measured while a
+	// crowd it has served sits idle (S8's bounds).
+	exploreIdleWindow = 500 * time.Millisecond
 	// exploreStarveDial bounds a starve operation's connects (made at
 	// once): they expect nothing, and one past a full listen backlog
 	// waits for the kernel's SYN retries.

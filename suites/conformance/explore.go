@@ -116,16 +116,18 @@ func (s *suite) explore(ctx SpecContext) {
 	end := start.Add(budget)
 	base := uint64(GinkgoRandomSeed())
 	scenarios, ops := 0, 0
-	var longest time.Duration
+	var longest, spent time.Duration
 	var margins []string
-	// A scenario starts while the time left is more than the longest one
-	// so far took: the budget is kept, give or take one scenario.
-	for i := uint64(0); time.Until(end) > longest && ctx.Err() == nil; i++ {
+	// A scenario starts while the time left is more than the scenarios so
+	// far took on average: the budget is kept on average, give or take
+	// one scenario. (Against the longest one, a scenario with a long idle
+	// ended the exploring with a third of the budget left.)
+	for i := uint64(0); ctx.Err() == nil && (i == 0 || time.Until(end) > spent/time.Duration(i)); i++ {
 		seed := base*exploreSeedStep + i
 		began := time.Now()
 		f, n, m := x.check(ctx, seed)
 		took := time.Since(began)
-		longest = max(longest, took)
+		longest, spent = max(longest, took), spent+took
 		scenarios, ops = scenarios+1, ops+n
 		margins = append(margins, m)
 		fmt.Fprintf(GinkgoWriter, "X1 scenario %d (seed %d): %d operations, %v; %s\n", scenarios, seed, n, took.Round(time.Millisecond), m)
@@ -320,6 +322,12 @@ type scenario struct {
 	// spun: the server's spin share beside a flooded connection has been
 	// measured (once a scenario).
 	spun bool
+	// sleeper is a connection that exchanges once before the first
+	// operation and then idles until the final check (asleep since
+	// slept): no operation on the others, nor the scenario's time, may
+	// disturb it.
+	sleeper net.Conn
+	slept   time.Time
 	// applied are the operations that did something (an open of a slot
 	// already open, a read with nothing due, do nothing): the script of a
 	// failure lists only these, which replay it the same.
@@ -366,13 +374,12 @@ func (x *explorer) runIn(ctx context.Context, sc *scenario, ops []exploreOp) (er
 				sc.output = o.Output()
 			}
 		}
-		for _, ec := range sc.conns {
-			if ec != nil {
-				sc.drop(ec)
-			}
-		}
+		sc.dropAll()
 		target.IgnoredTERM(inst.Stop())
 	}()
+	if err := sc.lull(ctx); err != nil {
+		return fmt.Errorf("the sleeper, before the first operation: %w", err)
+	}
 	for _, o := range ops {
 		began := time.Now()
 		did, err := sc.do(ctx, o)
@@ -424,9 +431,12 @@ func (sc *scenario) crashed(err error) error {
 	return kinded(spec.Crash, fmt.Errorf("the server died (%v); first seen as %s%w", dead, kindOf(err).Tag(), err))
 }
 
-// open counts the connections open.
+// open counts the connections open, the sleeper's too.
 func (sc *scenario) open() int {
 	n := 0
+	if sc.sleeper != nil {
+		n++
+	}
 	for _, ec := range sc.conns {
 		if ec != nil {
 			n++
@@ -569,6 +579,19 @@ func (v via) toxics(n int) []toxi.Toxic {
 		return []toxi.Toxic{toxi.Timeout(toxi.Upstream, ms)}
 	}
 	return nil
+}
+
+// dropAll closes the scenario's connections, the sleeper too.
+func (sc *scenario) dropAll() {
+	for _, ec := range sc.conns {
+		if ec != nil {
+			sc.drop(ec)
+		}
+	}
+	if sc.sleeper != nil {
+		sc.sleeper.Close()
+		sc.sleeper = nil
+	}
 }
 
 // drop closes a connection and its proxy and frees its slot.
@@ -720,11 +743,14 @@ func crowdFits() int {
 // (served at once) and closes, or resets; or closes at once (a queue: it
 // may have waited its turn). An empty burst's connections close without
 // a byte once all are open; an abort burst's write their payload and
-// reset at once (a failed write is theirs: they expect nothing).
+// reset at once (a failed write is theirs: they expect nothing). A
+// crowd, held once served, is also where the server's CPU with idle
+// connections is measured (idles).
 func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 	errs := make([]error, n)
 	var wg, served sync.WaitGroup
 	served.Add(n)
+	held := make(chan struct{}) // closed once a held burst may end
 	for i := range n {
 		wg.Go(func() {
 			c, err := dialErr(ctx, sc.inst.Addr())
@@ -743,7 +769,7 @@ func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 				return
 			}
 			if end != burstQueue && end != burstAbort {
-				served.Wait()
+				<-held
 			}
 			if end == burstReset || end == burstAbort {
 				abort(c)
@@ -752,19 +778,29 @@ func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 			c.Close()
 		})
 	}
+	served.Wait()
+	err := firstErrors(errs, "burst connection")
+	if end == burstCrowd && err == nil {
+		err = sc.idles(ctx, n)
+	}
+	close(held)
 	wg.Wait()
 	sc.dialed += n
-	return firstErrors(errs, "burst connection")
+	return err
 }
 
 // finish is the model's check at the end of a scenario: first a new
 // connection is served while the scenario's connections stay as they
 // are (a flooded one with its echo unread: no connection may be held up
-// by another's); then, on every connection at once, its due echo comes
-// back exact, and a half-closed one ends with EOF, another stays open
-// with nothing more.
+// by another's), and so is the sleeper, idle since before the first
+// operation; then, on every connection at once, its due echo comes back
+// exact, and a half-closed one ends with EOF, another stays open with
+// nothing more.
 func (sc *scenario) finish(ctx context.Context) error {
 	if err := sc.serves(ctx); err != nil {
+		return err
+	}
+	if err := sc.wakes(ctx); err != nil {
 		return err
 	}
 	var errs []error
@@ -793,14 +829,20 @@ func (sc *scenario) finish(ctx context.Context) error {
 // scenario's connections have left unread meanwhile.
 func (sc *scenario) serves(ctx context.Context) error {
 	what := "a new connection"
-	var due []string
+	var due, beside []string
 	for _, ec := range sc.conns {
 		if ec != nil && !ec.dead && ec.due() > 0 {
 			due = append(due, fmt.Sprintf("c%d %d", ec.slot+1, ec.due()))
 		}
 	}
+	if sc.sleeper != nil {
+		beside = append(beside, "the sleeper open and idle")
+	}
 	if len(due) > 0 {
-		what += fmt.Sprintf(" (while echo bytes wait unread: %s)", strings.Join(due, ", "))
+		beside = append(beside, "echo bytes waiting unread: "+strings.Join(due, ", "))
+	}
+	if len(beside) > 0 {
+		what += " (" + strings.Join(beside, "; ") + ")"
 	}
 	c, err := dialErr(ctx, sc.inst.Addr())
 	if err != nil {
@@ -814,6 +856,37 @@ func (sc *scenario) serves(ctx context.Context) error {
 // serveProbe is the exchange that shows, after a scenario, that the
 // server still serves.
 const serveProbe = 4 * kib
+
+// lull opens the sleeper, has it exchange once (so the server surely has
+// it), and leaves it idle. A target that holds fewer than two
+// connections besides the final check's has none.
+func (sc *scenario) lull(ctx context.Context) error {
+	if sc.x.most == 1 {
+		return nil
+	}
+	c, err := dialErr(ctx, sc.inst.Addr())
+	if err != nil {
+		return err
+	}
+	sc.sleeper = c
+	if _, err := sc.x.s.exchange(ctx, c, payload.Random(latencyMsg, sc.seed+2), verify.Options{Stall: exploreStall}); err != nil {
+		return verify.Describe(err, "its exchange")
+	}
+	sc.slept = time.Now()
+	return nil
+}
+
+// wakes checks that the sleeper, idle through the scenario, is still
+// served.
+func (sc *scenario) wakes(ctx context.Context) error {
+	if sc.sleeper == nil {
+		return nil
+	}
+	idle := time.Since(sc.slept)
+	sc.margins = append(sc.margins, fmt.Sprintf("sleeper idle %v", idle.Round(time.Millisecond)))
+	_, err := sc.x.s.exchange(ctx, sc.sleeper, payload.Random(latencyMsg, sc.seed+3), verify.Options{Stall: exploreStall})
+	return verify.Describe(err, "the sleeper (a connection that exchanged once before the first operation, then idled for %v while they ran)", idle.Round(time.Millisecond))
+}
 
 // firstOf is the error of the lowest connection slot among errs (the
 // connections are settled at once; the report names one).

@@ -65,6 +65,10 @@ func (sc *scenario) waits(ctx context.Context, ec *exploreConn) error {
 	if sc.proc == nil || sc.spun {
 		return nil
 	}
+	if busy := sc.inFlight(); busy != "" {
+		sc.margins = append(sc.margins, "spin not measured (flooded): "+busy)
+		return nil
+	}
 	sc.spun = true
 	share, _, _, span, err := sc.proc.spinning(ctx, exploreSpinWindow)
 	if err != nil {
@@ -74,6 +78,51 @@ func (sc *scenario) waits(ctx context.Context, ec *exploreConn) error {
 	if share >= stalledCPU {
 		return fmt.Errorf("c%d: %w", ec.slot+1, kinded(spec.CPU, fmt.Errorf("with %s of its echo unread (its flood stopped: the server took no more), the server used %.0f%% of a core of the time it could run over %v (limit %s): it spins on a full socket instead of waiting for it to drain",
 			size(int(ec.due())), 100*share, span.Round(time.Millisecond), pct(stalledCPU))))
+	}
+	return nil
+}
+
+// inFlight names a connection through a toxic whose echo is still due,
+// or is "": its proxy may be delivering it meanwhile (a slicer's 7-byte
+// slices every 20 µs keep a server busy for its whole window), and the
+// server's CPU is then that work, not a spin, so the CPU checks (waits,
+// starve, idles) are not judged while one is.
+func (sc *scenario) inFlight() string {
+	for _, ec := range sc.conns {
+		if ec != nil && ec.px != nil && !ec.dead && ec.due() > 0 {
+			return fmt.Sprintf("c%d's echo through %s in flight (%d bytes due)", ec.slot+1, ec.via, ec.due())
+		}
+	}
+	return ""
+}
+
+// idles measures, where the suite has the server's process and it does
+// not declare busy-idle, the server's CPU while a crowd of n connections,
+// each served, sits idle (S8's property and bounds, over
+// exploreIdleWindow after idleSettle): a server that polls its idle
+// connections, or wakes up for each on a timer, spins with a crowd.
+func (sc *scenario) idles(ctx context.Context, n int) error {
+	if sc.proc == nil || sc.x.s.t.Profile().BusyIdle {
+		return nil
+	}
+	if busy := sc.inFlight(); busy != "" {
+		sc.margins = append(sc.margins, fmt.Sprintf("idle crowd of %d not measured: %s", n, busy))
+		return nil
+	}
+	idle(ctx, idleSettle)
+	spin, before, after, _, err := sc.proc.spinning(ctx, exploreIdleWindow)
+	if err != nil {
+		return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
+	}
+	wall := after.At.Sub(before.At)
+	share := probe.CPUShare(before, after)
+	if run, _ := probe.Demand(before, after); before.Sched && after.Sched && wall > 0 {
+		share = float64(run) / float64(wall) // schedstat's nanoseconds, not USER_HZ ticks
+	}
+	sc.margins = append(sc.margins, fmt.Sprintf("idle crowd of %d: %.1f%% of a core, spin %.0f%%", n, 100*share, 100*spin))
+	if share >= idleCPU || spin >= idleSpin {
+		return kinded(spec.CPU, fmt.Errorf("with %d connections idle (each had its echo), the server used %.1f%% of a core over %v (limit %s) and %.0f%% of the time it could run (limit %s): it spins while its connections are idle (a poll or a timer per connection)",
+			n, 100*share, wall.Round(time.Millisecond), pct(idleCPU), 100*spin, pct(idleSpin)))
 	}
 	return nil
 }
@@ -109,7 +158,14 @@ func (sc *scenario) starve(ctx context.Context, n int) error {
 	cancel()
 	conns = slices.DeleteFunc(conns, func(c net.Conn) bool { return c == nil })
 	sc.dialed += len(conns)
-	share, _, _, span, err := sc.proc.spinning(ctx, exploreSpinWindow)
+	busy := sc.inFlight()
+	var share float64
+	var span time.Duration
+	if busy == "" {
+		share, _, _, span, err = sc.proc.spinning(ctx, exploreSpinWindow)
+	} else {
+		idle(ctx, exploreSpinWindow) // the fault lasts as long, unjudged
+	}
 	for _, c := range conns {
 		c.Close()
 	}
@@ -118,6 +174,10 @@ func (sc *scenario) starve(ctx context.Context, n int) error {
 	}
 	if err != nil {
 		return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
+	}
+	if busy != "" {
+		sc.margins = append(sc.margins, "spin not measured (out of fds): "+busy)
+		return nil
 	}
 	sc.margins = append(sc.margins, fmt.Sprintf("spin %.0f%% (out of fds)", 100*share))
 	if share >= emfileCPU {
@@ -132,11 +192,7 @@ func (sc *scenario) starve(ctx context.Context, n int) error {
 // fds within fdSlack, threads within a tenth of the connections the
 // scenario opened (at least exploreThreadSlack).
 func (sc *scenario) releases(ctx context.Context) error {
-	for _, ec := range sc.conns {
-		if ec != nil {
-			sc.drop(ec)
-		}
-	}
+	sc.dropAll()
 	if sc.proc == nil {
 		return nil
 	}
