@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +93,21 @@ type Binaries struct {
 	Conformance  string // the conformance suite's test binary
 	FaultyServer string // servers/faulty/cmd/faultyserver
 	EchoServer   string // servers/cmd/echoserver
+	// Echospec is the echospec command, built only when asked for
+	// (BuildEchospec): the runs with workers go through it.
+	Echospec string
+}
+
+// BuildEchospec compiles the echospec command into b's directory.
+func BuildEchospec(ctx context.Context, root string, b *Binaries) error {
+	path := filepath.Join(b.Dir, "echospec")
+	cmd := exec.CommandContext(ctx, goCommand(), "build", "-o", path, "./cmd/echospec")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/echospec: %w\n%s", err, out)
+	}
+	b.Echospec = path
+	return nil
 }
 
 // Build compiles the conformance test binary and the two server commands
@@ -138,6 +154,10 @@ type RunOptions struct {
 	Root      string        // the module root
 	ReportDir string        // where the run's JSON report goes
 	Timeout   time.Duration // the whole run, after which its process group is killed
+	// Workers, when above 0, runs the suite as a user's gate does: the
+	// echospec command (Binaries.Echospec) with --workers Workers, from
+	// the module root, instead of the test binary.
+	Workers int
 }
 
 // reportSlack is how long before a run's timeout Ginkgo's own timeout
@@ -173,12 +193,26 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	}
 	// From the suite's own directory, as go test runs it (it reads files
 	// there); it resolves the target command from the module root itself.
+	dir := filepath.Join(o.Root, "suites", "conformance")
+	if o.Workers > 0 {
+		if t.Skip != "" {
+			run.Err = fmt.Errorf("%s: a run with workers cannot skip specs (%q)", t.Name, t.Skip)
+			return run
+		}
+		// echospec run writes conformance.json in its report directory,
+		// and starts the target command from where it runs.
+		jsonPath = filepath.Join(o.ReportDir, "conformance.json")
+		os.Remove(jsonPath)
+		args = []string{bin.Echospec, "run", "--workers", strconv.Itoa(o.Workers), "--report-dir", o.ReportDir,
+			"--timeout", ginkgoTimeout.String(), "--label-filter", t.LabelFilter, "--focus", t.Focus}
+		dir = o.Root
+	}
 	// It runs in its own process group (under a reaper on Linux), killed
 	// whole on timeout, once it exits, or if this test process dies; the
 	// suite stops its targets itself, and they die with it.
 	res, err := target.RunJob(ctx, target.Job{
 		Args: args,
-		Dir:  filepath.Join(o.Root, "suites", "conformance"),
+		Dir:  dir,
 		Env:  append(append(suiteEnv(), suiteSettings(t)...), t.Env...),
 		Tail: 32 << 10,
 	})

@@ -20,6 +20,7 @@ type Header struct {
 	Runs     int           `json:"runs"` // per target
 	Hogs     int           `json:"hogs"`
 	Parallel int           `json:"parallel"`
+	Workers  int           `json:"workers,omitempty"` // echospec run --workers, or 0: the test binary
 	Command  string        `json:"command"`
 	Elapsed  time.Duration `json:"elapsed_ns"` // wall time of the runs
 	// Notes say what was left out, and why.
@@ -73,6 +74,9 @@ func (r Result) Markdown() string {
 	fmt.Fprintf(&b, "- date: %s\n", h.Date.Format(time.RFC3339))
 	fmt.Fprintf(&b, "- kernel (uname -r): %s, nproc: %d\n", h.Kernel, h.NProc)
 	fmt.Fprintf(&b, "- runs per target: %d, hogs: %d, parallel: %d\n", h.Runs, h.Hogs, h.Parallel)
+	if h.Workers > 0 {
+		fmt.Fprintf(&b, "- each run: echospec run --workers %d (not the test binary)\n", h.Workers)
+	}
 	fmt.Fprintf(&b, "- command: `%s`\n", h.Command)
 	if h.Elapsed > 0 {
 		fmt.Fprintf(&b, "- wall time: %v\n", h.Elapsed.Round(time.Second))

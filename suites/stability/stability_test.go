@@ -208,6 +208,14 @@ func TestMarkdown(t *testing.T) {
 		t.Error("the summary must be the last line")
 	}
 
+	if strings.Contains(md, "echospec run --workers") {
+		t.Error("a sweep of the test binary must not say it ran echospec run")
+	}
+	res.Header.Workers = 4
+	if md := res.Markdown(); !strings.Contains(md, "- each run: echospec run --workers 4 (not the test binary)") {
+		t.Errorf("a sweep through echospec run --workers 4 must say so:\n%s", md)
+	}
+
 	stable := Result{Cells: []Cell{cellOf(t, res.Cells, "H1", "epoll")}}
 	if got := stable.Summary(); got != "**Stable**: 0 of 1 cells unstable." {
 		t.Errorf("Summary = %q", got)

@@ -23,6 +23,9 @@ type Options struct {
 	Runs int
 	// Parallel is how many runs go at once.
 	Parallel int
+	// Workers, when above 0, runs each through echospec run --workers
+	// Workers (selftest.RunOptions.Workers).
+	Workers int
 	// RunTimeout bounds one run (selftest.RunOptions.Timeout).
 	RunTimeout time.Duration
 	// ReportDir gets a directory per run for its JSON report.
@@ -66,7 +69,7 @@ func Sweep(ctx context.Context, bin selftest.Binaries, subjects []Subject, o Opt
 			defer func() { <-sem }()
 			dir := filepath.Join(o.ReportDir, fmt.Sprintf("%s-%02d", j.s.Target.Name, j.i+1))
 			os.MkdirAll(dir, 0o755)
-			r := selftest.RunSuite(ctx, bin, j.s.Target, selftest.RunOptions{Root: o.Root, ReportDir: dir, Timeout: o.RunTimeout})
+			r := selftest.RunSuite(ctx, bin, j.s.Target, selftest.RunOptions{Root: o.Root, ReportDir: dir, Timeout: o.RunTimeout, Workers: o.Workers})
 			runs[n] = r
 			if o.Progress != nil {
 				mu.Lock()

@@ -71,6 +71,7 @@ func run() int {
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "the most one run of the suite may take")
 	keep := fs.Bool("keep", false, "keep each run's Ginkgo JSON report under OUT/runs")
 	from := fs.Bool("from", false, "tally the Ginkgo JSON reports named as arguments (e.g. of many make test runs) instead of running the suite")
+	workers := fs.Int("workers", 0, "run each suite as a user's gate does, through echospec run --workers N (0: the test binary, as make test runs it)")
 	unaimed := fs.Bool("unaimed", false, "run -specs on every faulty server whether it declares them or not, any failure a catch: a catch rate (e.g. -specs X1 -unaimed -runs 1 -parallel 1)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
@@ -82,8 +83,8 @@ func run() int {
 	if *from {
 		return tallyReports(fs.Args(), list(*targets), list(*specs), *out)
 	}
-	if fs.NArg() > 0 || *runs < 1 || *parallel < 1 || *hogs < 0 {
-		fmt.Fprintln(os.Stderr, "stability: want -runs ≥ 1, -parallel ≥ 1, -hogs ≥ 0 and no arguments")
+	if fs.NArg() > 0 || *runs < 1 || *parallel < 1 || *hogs < 0 || *workers < 0 {
+		fmt.Fprintln(os.Stderr, "stability: want -runs ≥ 1, -parallel ≥ 1, -hogs ≥ 0, -workers ≥ 0 and no arguments")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -105,6 +106,12 @@ func run() int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stability: build:", err)
 		return 2
+	}
+	if *workers > 0 {
+		if err := selftest.BuildEchospec(ctx, root, &bin); err != nil {
+			fmt.Fprintln(os.Stderr, "stability: build:", err)
+			return 2
+		}
 	}
 	subjects, notes, err := stability.Subjects(bin, stability.Selection{
 		Targets:          list(*targets),
@@ -142,7 +149,7 @@ func run() int {
 
 	start := time.Now()
 	done := stability.Sweep(ctx, bin, subjects, stability.Options{
-		Root: root, Runs: *runs, Parallel: *parallel, RunTimeout: *runTimeout, ReportDir: reportDir, Progress: os.Stderr,
+		Root: root, Runs: *runs, Parallel: *parallel, Workers: *workers, RunTimeout: *runTimeout, ReportDir: reportDir, Progress: os.Stderr,
 	})
 	elapsed := time.Since(start)
 	h.Stop()
@@ -152,7 +159,7 @@ func run() int {
 
 	res := stability.Result{
 		Header: stability.Header{
-			Date: start, Kernel: kernel(), NProc: runtime.NumCPU(), Runs: *runs, Hogs: *hogs, Parallel: *parallel,
+			Date: start, Kernel: kernel(), NProc: runtime.NumCPU(), Runs: *runs, Hogs: *hogs, Parallel: *parallel, Workers: *workers,
 			Command: commandLine(), Elapsed: elapsed, Notes: notes,
 		},
 		Cells:    stability.Tally(subjects, done),
