@@ -454,12 +454,20 @@ func (sc *scenario) room(want int) int {
 }
 
 // do runs one operation and says whether it applied: one that cannot (a
-// write on a slot with no connection, a read with no echo due) does
-// nothing.
+// read with no echo due, a half-close of a slot with no connection) does
+// nothing. A write or a flood on a slot with no connection opens it
+// first, directly (without that, six floods in seven never applied: a
+// scenario's slots are mostly closed, half-closed or proxied).
 func (sc *scenario) do(ctx context.Context, o exploreOp) (bool, error) {
 	var ec *exploreConn
 	if o.Kind != opBurst && o.Kind != opIdle && o.Kind != opStarve {
 		ec = sc.conns[o.Conn]
+		if (o.Kind == opWrite || o.Kind == opFlood) && ec == nil && sc.room(1) >= 1 {
+			if err := sc.dial(ctx, exploreOp{Kind: opOpen, Conn: o.Conn}); err != nil {
+				return true, err
+			}
+			ec = sc.conns[o.Conn] // new and direct: the operation applies
+		}
 		if o.Kind != opOpen && (ec == nil || ec.dead) {
 			return false, nil
 		}
