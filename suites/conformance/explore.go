@@ -753,20 +753,12 @@ func crowdFits() int {
 // a byte once all are open; an abort burst's write their payload and
 // reset at once (a failed write is theirs: they expect nothing). A
 // crowd, held once served, is also where the server's CPU with idle
-// connections is measured (idles), and, once closed, its memory
-// (returns).
+// connections is measured (idles).
 func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 	errs := make([]error, n)
 	var wg, served sync.WaitGroup
 	served.Add(n)
 	held := make(chan struct{}) // closed once a held burst may end
-	var before probe.Sample     // a crowd's server before it, for returns
-	if end == burstCrowd && sc.proc != nil {
-		var err error
-		if before, err = sc.proc.sample(); err != nil {
-			return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
-		}
-	}
 	for i := range n {
 		wg.Go(func() {
 			c, err := dialErr(ctx, sc.inst.Addr())
@@ -802,9 +794,6 @@ func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 	close(held)
 	wg.Wait()
 	sc.dialed += n
-	if end == burstCrowd && err == nil {
-		err = sc.returns(ctx, n, before)
-	}
 	return err
 }
 

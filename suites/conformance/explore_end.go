@@ -82,50 +82,6 @@ func (sc *scenario) waits(ctx context.Context, ec *exploreConn) error {
 	return nil
 }
 
-// returns checks, where the suite has the server's process, that a
-// crowd's memory comes back (H6's property and bound): a crowd that left
-// the server's RSS memReturn or more over what it was before is opened
-// again, the same way, as H6's warm-up is followed by more connections;
-// once the second has closed, the RSS must come back within memReturn of
-// what the first left, waited for while it falls. A server that keeps
-// something per connection served (a session never deleted) grows by as
-// much again; one whose allocator keeps what the first crowd used reuses
-// it.
-func (sc *scenario) returns(ctx context.Context, n int, before probe.Sample) error {
-	if sc.proc == nil {
-		return nil
-	}
-	first, err := sc.proc.sample()
-	if err != nil {
-		return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
-	}
-	if first.RSS-before.RSS < memReturn {
-		sc.margins = append(sc.margins, fmt.Sprintf("crowd memory %+.1f MiB", inMiB(first.RSS-before.RSS)))
-		return nil
-	}
-	if err := sc.burst(ctx, n, burstHeld); err != nil {
-		return fmt.Errorf("the crowd of %d again (the first left the server's RSS %+.1f MiB): %w", n, inMiB(first.RSS-before.RSS), err)
-	}
-	last, waited, plateau, err := fallsTo(ctx, func() (int, error) {
-		s, err := sc.proc.sample()
-		return int(s.RSS), err
-	}, int(first.RSS+memReturn), settle, settleMax)
-	if err != nil {
-		return kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
-	}
-	grew := int64(last) - first.RSS
-	sc.margins = append(sc.margins, fmt.Sprintf("crowd memory %+.1f MiB, again %+.1f MiB", inMiB(first.RSS-before.RSS), inMiB(grew)))
-	if grew >= memReturn {
-		why := fmt.Sprintf("no lower RSS for %v", settle)
-		if !plateau {
-			why = fmt.Sprintf("still falling after %v", settleMax)
-		}
-		return kinded(spec.MemoryGrowth, fmt.Errorf("a crowd of %d connections, each served and then closed, took the server's RSS from %.1f to %.1f MiB; a second crowd of %d, the same way, to %.1f MiB (%+.1f MiB, %.1f KiB per connection; limit +%s, H6's), waited %v (%s): it keeps memory for every connection it has served",
-			n, inMiB(before.RSS), inMiB(first.RSS), n, inMiB(int64(last)), inMiB(grew), float64(grew)/float64(n)/kib, size(memReturn), waited.Round(time.Millisecond), why))
-	}
-	return nil
-}
-
 // inFlight names a connection through a toxic whose echo is still due,
 // or is "": its proxy may be delivering it meanwhile (a slicer's 7-byte
 // slices every 20 µs keep a server busy for its whole window), and the
