@@ -101,10 +101,8 @@ type Binaries struct {
 // BuildEchospec compiles the echospec command into b's directory.
 func BuildEchospec(ctx context.Context, root string, b *Binaries) error {
 	path := filepath.Join(b.Dir, "echospec")
-	cmd := exec.CommandContext(ctx, goCommand(), "build", "-o", path, "./cmd/echospec")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/echospec: %w\n%s", err, out)
+	if err := goRun(ctx, root, "build", "-o", path, "./cmd/echospec"); err != nil {
+		return err
 	}
 	b.Echospec = path
 	return nil
@@ -119,20 +117,27 @@ func Build(ctx context.Context, root, dir string) (Binaries, error) {
 		FaultyServer: filepath.Join(dir, "faultyserver"),
 		EchoServer:   filepath.Join(dir, "echoserver"),
 	}
-	gocmd := goCommand()
 	steps := [][]string{
 		{"test", "-c", "-o", b.Conformance, "./suites/conformance"},
 		{"build", "-o", b.FaultyServer, "./servers/faulty/cmd/faultyserver"},
 		{"build", "-o", b.EchoServer, "./servers/cmd/echoserver"},
 	}
 	for _, args := range steps {
-		cmd := exec.CommandContext(ctx, gocmd, args...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return b, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+		if err := goRun(ctx, root, args...); err != nil {
+			return b, err
 		}
 	}
 	return b, nil
+}
+
+// goRun runs the go command with args in root, its output in the error.
+func goRun(ctx context.Context, root string, args ...string) error {
+	cmd := exec.CommandContext(ctx, goCommand(), args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }
 
 // goCommand is the go command of the toolchain running the test, or the
@@ -169,31 +174,11 @@ const reportSlack = 30 * time.Second
 // target, with the default spec selection, and reads its JSON report.
 func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 	run := Run{Target: t, ExitCode: -1}
-	jsonPath := filepath.Join(o.ReportDir, t.Name+".json")
-	os.Remove(jsonPath)
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
 	// Ginkgo's own timeout comes first, so that a run that hangs still
 	// writes its report; the context's kill is the last resort.
 	ginkgoTimeout := o.Timeout - reportSlack
-	args := []string{bin.Conformance,
-		"-test.timeout=0",
-		"-ginkgo.json-report=" + jsonPath,
-		"-ginkgo.no-color",
-		"-ginkgo.timeout=" + ginkgoTimeout.String(),
-	}
-	if t.Skip != "" {
-		args = append(args, "-ginkgo.skip="+t.Skip)
-	}
-	if t.LabelFilter != "" {
-		args = append(args, "-ginkgo.label-filter="+t.LabelFilter)
-	}
-	if t.Focus != "" {
-		args = append(args, "-ginkgo.focus="+t.Focus)
-	}
-	// From the suite's own directory, as go test runs it (it reads files
-	// there); it resolves the target command from the module root itself.
-	dir := filepath.Join(o.Root, "suites", "conformance")
+	var args []string
+	var dir, jsonPath string
 	if o.Workers > 0 {
 		if t.Skip != "" {
 			run.Err = fmt.Errorf("%s: a run with workers cannot skip specs (%q)", t.Name, t.Skip)
@@ -201,12 +186,33 @@ func RunSuite(ctx context.Context, bin Binaries, t Target, o RunOptions) Run {
 		}
 		// echospec run writes conformance.json in its report directory,
 		// and starts the target command from where it runs.
-		jsonPath = filepath.Join(o.ReportDir, "conformance.json")
-		os.Remove(jsonPath)
+		jsonPath, dir = filepath.Join(o.ReportDir, "conformance.json"), o.Root
 		args = []string{bin.Echospec, "run", "--workers", strconv.Itoa(o.Workers), "--report-dir", o.ReportDir,
 			"--timeout", ginkgoTimeout.String(), "--label-filter", t.LabelFilter, "--focus", t.Focus}
-		dir = o.Root
+	} else {
+		// From the suite's own directory, as go test runs it (it reads
+		// files there); it resolves the target command from the module
+		// root itself.
+		jsonPath, dir = filepath.Join(o.ReportDir, t.Name+".json"), filepath.Join(o.Root, "suites", "conformance")
+		args = []string{bin.Conformance,
+			"-test.timeout=0",
+			"-ginkgo.json-report=" + jsonPath,
+			"-ginkgo.no-color",
+			"-ginkgo.timeout=" + ginkgoTimeout.String(),
+		}
+		if t.Skip != "" {
+			args = append(args, "-ginkgo.skip="+t.Skip)
+		}
+		if t.LabelFilter != "" {
+			args = append(args, "-ginkgo.label-filter="+t.LabelFilter)
+		}
+		if t.Focus != "" {
+			args = append(args, "-ginkgo.focus="+t.Focus)
+		}
 	}
+	os.Remove(jsonPath)
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
 	// It runs in its own process group (under a reaper on Linux), killed
 	// whole on timeout, once it exits, or if this test process dies; the
 	// suite stops its targets itself, and they die with it.
