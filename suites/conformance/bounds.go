@@ -354,6 +354,25 @@ const (
 	fairChunk     = 64 * kib
 	fairFactor    = 10
 	fairSlack     = 20 * time.Millisecond
+	// A p90 over the limit is unfair only if the streamers were served
+	// while the slow round trips waited: the median of what was echoed
+	// to them during each round trip over the limit must reach
+	// fairTurnBytes. A fair loop's ping waits a turn or two, and a turn
+	// moves at most one read budget per streamer; a slow server that the
+	// host keeps from running waits as long, but serves nobody meanwhile.
+	// On 2026-12-06 CI failed the correct asyncio example on a Unix
+	// socket (p90 349 ms against a yardstick's 25 ms, its thread waiting
+	// for a CPU 91 % of the time it wanted one, 19.7 MiB echoed to its
+	// streamers in all): a Python loop costs about ten times the
+	// yardstick's CPU per byte, so a host that starves it stretches its
+	// fair turns past 10×. Measured (3 runs each beside two hogs, TCP, as
+	// outside commands): the 14 engines and the asyncio example 1.0–6.7
+	// MiB at the p90 of all round trips, asyncio 4.75 MiB during its one
+	// round trip over the limit; netpoll (reads of 8 MiB, F8) 41–45 MiB;
+	// drain-until-eagain 67–77 MiB and drain-under-lock 65–69 MiB during
+	// theirs (a 250 ms turn at the host's streaming rate). 16 MiB is
+	// about 2.4× the fair worst and a quarter of the unfair least.
+	fairTurnBytes = 16 * mib
 )
 
 // The hygiene and lifecycle categories.

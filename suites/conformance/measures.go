@@ -51,10 +51,36 @@ type pinging struct {
 	// before it counts as starved: it is recorded as the time it waited,
 	// and that client's rounds end (its echo may still be on its way).
 	starvedAt time.Duration
+	// beside, if set, counts what other clients are served meanwhile
+	// (S11: the bytes echoed to its streaming clients so far): each round
+	// records how far it moved while the round trip waited.
+	beside func() int64
 }
 
-// pings runs a ping-pong against addr and returns every round trip.
+// A round is one round trip of a ping-pong client: how long it took, and
+// how far pinging.beside moved meanwhile (0 without one).
+type round struct {
+	took   time.Duration
+	beside int64
+}
+
+// tooks is how long each of rounds took.
+func tooks(rounds []round) []time.Duration {
+	ds := make([]time.Duration, len(rounds))
+	for i, r := range rounds {
+		ds[i] = r.took
+	}
+	return ds
+}
+
+// pings runs a ping-pong against addr and returns every round-trip time.
 func pings(ctx context.Context, addr string, p pinging) ([]time.Duration, error) {
+	rs, err := roundsOf(ctx, addr, p)
+	return tooks(rs), err
+}
+
+// roundsOf runs a ping-pong against addr and returns every round.
+func roundsOf(ctx context.Context, addr string, p pinging) ([]round, error) {
 	conns := make([]net.Conn, p.clients)
 	for i := range conns {
 		c, err := dialErr(ctx, addr)
@@ -64,8 +90,12 @@ func pings(ctx context.Context, addr string, p pinging) ([]time.Duration, error)
 		defer c.Close()
 		conns[i] = c
 	}
-	rtts := make([][]time.Duration, p.clients)
+	rounds := make([][]round, p.clients)
 	errs := make([]error, p.clients)
+	beside := p.beside
+	if beside == nil {
+		beside = func() int64 { return 0 }
+	}
 	o := verify.Options{Protocol: p.protocol, Stall: cmp.Or(p.starvedAt, exchangeStall)}
 	var wg sync.WaitGroup
 	for i, c := range conns {
@@ -74,17 +104,17 @@ func pings(ctx context.Context, addr string, p pinging) ([]time.Duration, error)
 				if !p.until.IsZero() && j > 0 && time.Now().After(p.until) {
 					return
 				}
-				t0 := time.Now()
+				t0, b0 := time.Now(), beside()
 				st, err := verify.Exchange(ctx, c, payload.Random(64, p.seed+uint64(i*p.rounds+j)), o)
 				if err != nil && p.starvedAt > 0 && verify.KindOf(err) == spec.Stall && ctx.Err() == nil {
-					rtts[i] = append(rtts[i], time.Since(t0))
+					rounds[i] = append(rounds[i], round{time.Since(t0), beside() - b0})
 					return
 				}
 				if err != nil {
 					errs[i] = verify.Describe(err, "round trip %d", j+1)
 					return
 				}
-				rtts[i] = append(rtts[i], st.Elapsed)
+				rounds[i] = append(rounds[i], round{st.Elapsed, beside() - b0})
 			}
 		})
 	}
@@ -92,7 +122,7 @@ func pings(ctx context.Context, addr string, p pinging) ([]time.Duration, error)
 	if err := firstErrors(errs, "ping-pong client"); err != nil {
 		return nil, err
 	}
-	return slices.Concat(rtts...), nil
+	return slices.Concat(rounds...), nil
 }
 
 func median(ds []time.Duration) time.Duration { return quantile(ds, 0.5) }
@@ -101,7 +131,12 @@ func median(ds []time.Duration) time.Duration { return quantile(ds, 0.5) }
 // (a median would hide it).
 func p90(ds []time.Duration) time.Duration { return quantile(ds, 0.9) }
 
-func quantile(ds []time.Duration, q float64) time.Duration {
+// quantile is the q quantile of ds (the zero value if ds is empty).
+func quantile[T cmp.Ordered](ds []T, q float64) T {
+	if len(ds) == 0 {
+		var zero T
+		return zero
+	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[min(len(s)-1, int(q*float64(len(s))))]
