@@ -366,14 +366,16 @@ const (
 	// streamers in all): a Python loop costs about ten times the
 	// yardstick's CPU per byte, so a host that starves it stretches its
 	// fair turns past 10×. Measured (3 runs each beside two hogs, TCP, as
-	// outside commands): the 14 engines and the asyncio example 1.0–6.7
+	// outside commands): 13 engines and the asyncio example 1.0–6.7
 	// MiB at the p90 of all round trips, asyncio 4.75 MiB during its one
-	// round trip over the limit; netpoll (reads of 8 MiB, F8) 41–45 MiB;
+	// round trip over the limit; netpoll (reads of 8 MiB, F8) 19–23 MiB
+	// at the p90 and 41–45 MiB during its slow ones;
 	// drain-until-eagain 67–77 MiB and drain-under-lock 65–69 MiB during
 	// theirs (a 250 ms turn at the host's streaming rate). In a fresh
-	// make test (engines in the suite's process): correct targets 0.4–10.8
-	// MiB at the p90 of all round trips (gnet, whose loops serve the
-	// streamers beside the ping rather than instead of it, the most);
+	// make test (engines in the suite's process): the correct targets
+	// but netpoll 0.4–10.8 MiB at the p90 of all round trips (gnet,
+	// whose loops serve the streamers beside the ping rather than
+	// instead of it, the most; netpoll 20.5);
 	// drain-until-eagain 112.7 MiB, drain-under-lock 81.8 MiB during
 	// their slow ones. The slowest drain-until-eagain run on record
 	// streamed about 160 MiB/s: a 250 ms turn moves about 40 MiB. 16 MiB
