@@ -73,6 +73,15 @@ func tooks(rounds []round) []time.Duration {
 	return ds
 }
 
+// besides is how far pinging.beside moved during each of rounds.
+func besides(rounds []round) []int64 {
+	bs := make([]int64, len(rounds))
+	for i, r := range rounds {
+		bs[i] = r.beside
+	}
+	return bs
+}
+
 // pings runs a ping-pong against addr and returns every round-trip time.
 func pings(ctx context.Context, addr string, p pinging) ([]time.Duration, error) {
 	rs, err := roundsOf(ctx, addr, p)

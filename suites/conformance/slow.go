@@ -452,15 +452,6 @@ func fairBlock(ctx context.Context, addr string, n int, seed uint64, proto paylo
 	return rounds, nil
 }
 
-// besides is how far pinging.beside moved during each of rounds.
-func besides(rounds []round) []int64 {
-	bs := make([]int64, len(rounds))
-	for i, r := range rounds {
-		bs[i] = r.beside
-	}
-	return bs
-}
-
 // backlogged reports whether any of conns has bytes written and not yet
 // sent (the server's receive queue is full).
 func backlogged(conns []net.Conn) bool {
