@@ -152,7 +152,7 @@ func (s *suite) hygieneLong() {
 			if err != nil {
 				return err
 			}
-			n, err := sock.Hog(ctx, c, hogLimit, writeErrStill)
+			n, err := neverReads(ctx, c, hogLimit, writeErrStill)
 			taken.Add(n)
 			rst(c)
 			return err

@@ -24,7 +24,7 @@ func (s *suite) resetSpecs() {
 				verify.Options{Chunks: func(int) int { return resetOtherChunk }, Pause: func(int) time.Duration { return resetOtherPause }})
 			victim := dial(ctx, r.inst.Addr())
 			By("a client pushes without reading, then resets")
-			_, err := sock.Hog(ctx, victim, resetHogLimit, hogStill)
+			_, err := neverReads(ctx, victim, resetHogLimit, hogStill)
 			noErr(err, "the resetting client's upload")
 			noErr(rst(victim), "")
 			noErr(other(), "")

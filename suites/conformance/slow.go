@@ -20,6 +20,7 @@ import (
 	"github.com/echospec/echospec/fixtures/payload"
 	"github.com/echospec/echospec/fixtures/probe"
 	"github.com/echospec/echospec/fixtures/verify"
+	"github.com/echospec/echospec/fixtures/wire"
 	"github.com/echospec/echospec/spec"
 )
 
@@ -36,7 +37,7 @@ func (s *suite) slowSpecs() {
 			base, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, seeds().Seed(31))
 			noErr(err, "baseline, before the non-reading client")
 			hog := dial(ctx, r.inst.Addr())
-			sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
+			sent, err := neverReads(ctx, hog, hogLimit, hogStill)
 			noErr(err, "the non-reading client")
 			AddReportEntry("non-reading client", fmt.Sprintf("the server took %d bytes from it before it stopped reading", sent))
 			under, err := s.pingPong(ctx, r.inst.Addr(), n, pingRounds, seeds().Seed(32))
@@ -119,6 +120,7 @@ func (s *suite) slowLong() {
 		for i, c := range conns {
 			wg.Go(func() {
 				msg := seeds().Random(trickleSize, uint64(3300+i))
+				wire.Note(c, "sends a byte every %v", trickleEvery)
 				errs[i] = sock.Trickle(ctx, c, msg, s.opts.protocol.Expect(msg), trickleEvery, trickleStall)
 			})
 		}
@@ -142,7 +144,7 @@ func (s *suite) slowLong() {
 		r, pid := s.startProcess(ctx)
 		before := sample(pid)
 		hog := dial(ctx, r.inst.Addr())
-		sent, err := sock.Hog(ctx, hog, backpressurePush, backpressureStill)
+		sent, err := neverReads(ctx, hog, backpressurePush, backpressureStill)
 		noErr(err, "the non-reading client")
 		after := sample(pid)
 		growth := after.RSS - before.RSS
@@ -190,7 +192,7 @@ func (s *suite) slowLong() {
 		noErr(err, "")
 		hog = trackedFault(hog, "SO_RCVBUF %d before the connect", tinyBuf)
 		DeferCleanup(func() { hog.Close() })
-		sent, err := sock.Hog(ctx, hog, hogLimit, hogStill)
+		sent, err := neverReads(ctx, hog, hogLimit, hogStill)
 		noErr(err, "the client that stops reading")
 		share, _, _ := spinning(ctx, pid, stalledMeasure)
 		bound("spin share while a client stalls", share, stalledCPU, "core")

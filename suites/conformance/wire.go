@@ -8,6 +8,7 @@ package conformance
 // wrong one.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -75,6 +76,14 @@ func specFault(format string, args ...any) {
 	if l := currentLog(); l != nil {
 		l.Event(format, args...)
 	}
+}
+
+// neverReads is sock.Hog (send, never read, until the server takes no more
+// for still, or limit bytes are out), noted on c's timeline: the spec's
+// client that does not read, often the cause of what the others saw.
+func neverReads(ctx context.Context, c net.Conn, limit int64, still time.Duration) (int64, error) {
+	wire.Note(c, "sends and never reads, until the server takes nothing for %v", still)
+	return sock.Hog(ctx, c, limit, still)
 }
 
 // rst is sock.Reset (SO_LINGER 0, then close: an RST), noted on c's

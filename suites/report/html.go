@@ -76,6 +76,7 @@ pre.rerun{background:#eef}
 table.wire{margin:4px 0 10px}
 table.wire td{text-align:left;font-family:monospace;white-space:nowrap}
 table.wire td.n{text-align:right}
+table.wire td.d{white-space:normal;overflow-wrap:anywhere;min-width:24em}
 table.wire tr.failure td{background:#fdd;font-weight:bold}
 table.wire tr.gap td{color:#666;font-style:italic}
 </style></head><body>
@@ -110,10 +111,10 @@ table.wire tr.gap td{color:#666;font-style:italic}
 {{if $c.Message}}<pre>{{$c.Message}}</pre>{{end}}
 {{if $c.Location}}<p class="muted">at {{$c.Location}}</p>{{end}}
 {{with $c.Timeline}}{{$tl := .}}<p><strong>wire timeline</strong> <span class="muted">(client side; times since the spec's start)</span>{{with .Failure}}: the failure at {{secs .At}}{{end}}</p>
-{{with .Faults}}<p>the spec's faults:</p><table class="wire">{{range .}}<tr><td>{{secs .At}}</td><td>{{.Detail}}</td></tr>{{end}}</table>{{end}}
+{{with .Faults}}<p>the spec's faults:</p><table class="wire">{{range .}}<tr><td>{{secs .At}}</td><td class="d">{{.Detail}}</td></tr>{{end}}</table>{{end}}
 {{range $ct := .Conns}}<p>{{$ct.Title}}</p>
 <table class="wire"><tr><th>time</th><th>event</th><th>offset</th><th>size</th><th>detail</th></tr>
-{{range $tl.Rows $ct}}<tr{{if .Failure}} class="failure"{{else if .Gap}} class="gap"{{end}}><td class="n">{{.Time}}</td><td>{{.Event}}</td><td class="n">{{.Offset}}</td><td class="n">{{.Size}}</td><td>{{.Detail}}</td></tr>
+{{range $tl.Rows $ct}}<tr{{if .Failure}} class="failure"{{else if .Gap}} class="gap"{{end}}><td class="n">{{.Time}}</td><td>{{.Event}}</td><td class="n">{{.Offset}}</td><td class="n">{{.Size}}</td><td class="d">{{.Detail}}</td></tr>
 {{end}}</table>
 {{with $ct.Kernel}}<p class="muted">kernel at the failure: {{.}}</p>{{end}}{{end}}
 {{if .More}}<p class="muted">{{.More}} more connections not shown</p>{{end}}
