@@ -110,7 +110,8 @@ func TestReadJSONTwice(t *testing.T) {
 
 func TestRerunGinkgo(t *testing.T) {
 	run := report.Run{Runner: report.RunnerGinkgo, Outside: "srv", Dir: "/repo",
-		Settings: map[string]string{"ECHOSPEC_TARGET_CMD": "python3 x.py", "ECHOSPEC_ENGINES": "epoll", "ECHOSPEC_TOXIPROXY_URL": "http://127.0.0.1:8474"}}
+		Settings: map[string]string{"ECHOSPEC_TARGET_CMD": "python3 x.py", "ECHOSPEC_ENGINES": "epoll", "ECHOSPEC_TOXIPROXY_URL": "http://127.0.0.1:8474",
+			"ECHOSPEC_EXPLORE": "10s"}} // X1's default: no need to say it
 	got := run.Rerun("epoll", "E1", 7, "")
 	want := `cd /repo && ECHOSPEC_ENGINES=epoll ECHOSPEC_TOXIPROXY_URL=http://127.0.0.1:8474 go tool ginkgo run --focus='\[E1\]' --seed=7 ./suites/conformance`
 	if got != want {

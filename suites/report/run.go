@@ -85,7 +85,7 @@ func (r Run) Rerun(tg, id string, seed int64, labelFilter string) string {
 			case role == settings.KeepOutside && tg != r.Outside:
 				continue
 			}
-			if v == "" {
+			if v == "" || v == s.Default { // the default needs no saying
 				continue
 			}
 			keep = append(keep, kept{s, v})
