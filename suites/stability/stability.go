@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/echospec/echospec/servers/all"
 	"github.com/echospec/echospec/servers/engine"
@@ -31,6 +32,7 @@ import (
 	"github.com/echospec/echospec/suites/report"
 	"github.com/echospec/echospec/suites/runner"
 	"github.com/echospec/echospec/suites/selftest"
+	"github.com/echospec/echospec/suites/settings"
 )
 
 // boundKinds are the failure kinds that judge a measure against a limit:
@@ -113,6 +115,9 @@ type Selection struct {
 	// or not, any failure counted as a catch (its kind shown): the catch
 	// rate of a spec aimed at no defect in particular, such as X1's.
 	Unaimed bool
+	// Explore is X1's budget in every run (ECHOSPEC_EXPLORE), or 0 for
+	// its default: a catch rate at a nightly run's budget.
+	Explore time.Duration
 }
 
 // Subjects builds the sweep's subjects from the engine registry, the
@@ -228,6 +233,9 @@ func Subjects(bin selftest.Binaries, sel Selection) ([]Subject, []string, error)
 	}
 	for i := range subjects {
 		subjects[i].Target.Focus = Focus(subjects[i].Specs)
+		if sel.Explore > 0 {
+			subjects[i].Target.Env = append(subjects[i].Target.Env, settings.Explore.Env+"="+sel.Explore.String())
+		}
 	}
 	return subjects, notes, nil
 }

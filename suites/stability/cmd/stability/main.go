@@ -73,6 +73,7 @@ func run() int {
 	from := fs.Bool("from", false, "tally the Ginkgo JSON reports named as arguments (e.g. of many make test runs) instead of running the suite")
 	workers := fs.Int("workers", 0, "run each suite as a user's gate does, through echospec run --workers N (0: the test binary, as make test runs it)")
 	unaimed := fs.Bool("unaimed", false, "run -specs on every faulty server whether it declares them or not, any failure a catch: a catch rate (e.g. -specs X1 -unaimed -runs 1 -parallel 1)")
+	explore := fs.Duration("explore", 0, "X1's budget in every run (ECHOSPEC_EXPLORE), e.g. 1m for a nightly run's catch rate (default: X1's own, 10s)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
 	}
@@ -118,6 +119,7 @@ func run() int {
 		Specs:            list(*specs),
 		ExpectedFailures: filepath.Join(root, "suites", "runner", "expected_failures.txt"),
 		Unaimed:          *unaimed,
+		Explore:          *explore,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stability:", err)
