@@ -647,6 +647,13 @@ func (sc *scenario) write(ec *exploreConn, n int64, chunk int) error {
 // passes floodLimit: then the server keeps what the client does not read
 // in its own memory, without bound (MemoryGrowth).
 func (sc *scenario) flood(ctx context.Context, ec *exploreConn) error {
+	busy := ""
+	if sc.proc != nil && !sc.spun { // its spin is judged after: calm first
+		var err error
+		if busy, err = sc.calm(ctx, stalledCPU); err != nil {
+			return err
+		}
+	}
 	buf := make([]byte, 256*kib)
 	limit := floodLimit()
 	defer func() { sc.flooded = max(sc.flooded, ec.due()) }()
@@ -662,7 +669,7 @@ func (sc *scenario) flood(ctx context.Context, ec *exploreConn) error {
 		ec.sent += int64(k)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if k == 0 {
-				return sc.waits(ctx, ec) // the server stopped taking data
+				return sc.waits(ctx, ec, busy) // the server stopped taking data
 			}
 			continue
 		}
@@ -758,6 +765,13 @@ func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 	errs := make([]error, n)
 	var wg, served sync.WaitGroup
 	served.Add(n)
+	busy := ""
+	if end == burstCrowd && sc.proc != nil && !sc.x.s.t.Profile().BusyIdle { // its CPU is judged: calm first
+		var err error
+		if busy, err = sc.calm(ctx, idleCPU); err != nil {
+			return err
+		}
+	}
 	held := make(chan struct{}) // closed once a held burst may end
 	for i := range n {
 		wg.Go(func() {
@@ -789,7 +803,7 @@ func (sc *scenario) burst(ctx context.Context, n int, end burstEnd) error {
 	served.Wait()
 	err := firstErrors(errs, "burst connection")
 	if end == burstCrowd && err == nil {
-		err = sc.idles(ctx, n)
+		err = sc.idles(ctx, n, busy)
 	}
 	close(held)
 	wg.Wait()

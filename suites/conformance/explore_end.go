@@ -61,11 +61,15 @@ func (sc *scenario) watchProcess(ctx context.Context) {
 // flood of ec stopped because the server took no more (its echo waits on
 // a full socket): at stalledCPU or more (S9's bound), it spins instead of
 // waiting for the socket to drain.
-func (sc *scenario) waits(ctx context.Context, ec *exploreConn) error {
+// busy is calm's word from before the flood.
+func (sc *scenario) waits(ctx context.Context, ec *exploreConn, busy string) error {
 	if sc.proc == nil || sc.spun {
 		return nil
 	}
-	if busy := sc.inFlight(); busy != "" {
+	if busy == "" {
+		busy = sc.inFlight()
+	}
+	if busy != "" {
 		sc.margins = append(sc.margins, "spin not measured (flooded): "+busy)
 		return nil
 	}
@@ -80,6 +84,34 @@ func (sc *scenario) waits(ctx context.Context, ec *exploreConn) error {
 			size(int(ec.due())), 100*share, span.Round(time.Millisecond), pct(stalledCPU))))
 	}
 	return nil
+}
+
+// calm waits for the server to be done with the work earlier operations
+// left it (exploreCalmWindow, exploreCalmWait), before a fault whose CPU
+// is judged against bound: "" once its spin share is under half the
+// bound with none of its threads ending, or why the measure after the
+// fault is not judged. A server that
+// is busy before the fault cannot be said to spin because of it.
+func (sc *scenario) calm(ctx context.Context, bound float64) (string, error) {
+	if busy := sc.inFlight(); busy != "" {
+		return busy, nil
+	}
+	waited := time.Now()
+	for {
+		share, before, after, span, err := sc.proc.spinning(ctx, exploreCalmWindow)
+		if err != nil {
+			return "", kinded(spec.Crash, fmt.Errorf("probe the server process: %w", err))
+		}
+		// Calm: little CPU, and no thread ended meanwhile (threads ending
+		// in hundreds come in bursts, with lulls between).
+		if share < bound/2 && after.Threads >= before.Threads {
+			return "", nil
+		}
+		if time.Since(waited) >= exploreCalmWait || ctx.Err() != nil {
+			return fmt.Sprintf("the server was busy before the fault (spin %.0f%% over %v, threads %d → %d, %v after the operation before)",
+				100*share, span.Round(time.Millisecond), before.Threads, after.Threads, time.Since(waited).Round(time.Millisecond)), nil
+		}
+	}
 }
 
 // inFlight names a connection through a toxic whose echo is still due,
@@ -101,11 +133,15 @@ func (sc *scenario) inFlight() string {
 // each served, sits idle (S8's property and bounds, over
 // exploreIdleWindow after idleSettle): a server that polls its idle
 // connections, or wakes up for each on a timer, spins with a crowd.
-func (sc *scenario) idles(ctx context.Context, n int) error {
+// busy is calm's word from before the crowd.
+func (sc *scenario) idles(ctx context.Context, n int, busy string) error {
 	if sc.proc == nil || sc.x.s.t.Profile().BusyIdle {
 		return nil
 	}
-	if busy := sc.inFlight(); busy != "" {
+	if busy == "" {
+		busy = sc.inFlight()
+	}
+	if busy != "" {
 		sc.margins = append(sc.margins, fmt.Sprintf("idle crowd of %d not measured: %s", n, busy))
 		return nil
 	}
@@ -134,6 +170,10 @@ func (sc *scenario) idles(ctx context.Context, n int) error {
 // without backing off), then closes them and restores the limit. That it
 // serves again is the scenario's later checks'.
 func (sc *scenario) starve(ctx context.Context, n int) error {
+	busy, err := sc.calm(ctx, emfileCPU)
+	if err != nil {
+		return err
+	}
 	restore, err := sock.LimitFDs(sc.proc.pids(), probe.FDs, fdLimitSpare)
 	if err != nil {
 		return kinded(spec.IOError, errors.Join(fmt.Errorf("lower the server's fd limit: %w", err), restore()))
@@ -158,7 +198,9 @@ func (sc *scenario) starve(ctx context.Context, n int) error {
 	cancel()
 	conns = slices.DeleteFunc(conns, func(c net.Conn) bool { return c == nil })
 	sc.dialed += len(conns)
-	busy := sc.inFlight()
+	if busy == "" {
+		busy = sc.inFlight()
+	}
 	var share float64
 	var span time.Duration
 	if busy == "" {
