@@ -650,13 +650,15 @@ const (
 	// Before a fault whose CPU X1 judges (a flood's spin, a starve's, an
 	// idle crowd's), the server must be done with what the operations
 	// before left it: its spin share over exploreCalmWindow under half
-	// the bound judged after, waited for up to exploreCalmWait, else the
-	// measure is not judged (said in the margins). A Python server with a
-	// thread per connection, right after a crowd of 976 was closed, spent
-	// a few hundred ms ending their threads: 127–186 % spin share "out
-	// of fds" in 3 replays of 3, 4 % with a 2 s idle between (X1 found
-	// it on sigpipe, whose defect is another; its threaded base is
-	// correct).
+	// the bound judged after, and none of its threads ending meanwhile,
+	// waited for up to exploreCalmWait, else the measure is not judged
+	// (said in the margins). A Python server with a thread per
+	// connection, right after a crowd of 976 was closed, spent about a
+	// second ending their threads: 127–186 % spin share "out of fds" in
+	// 3 replays of 3, 4 % with a 2 s idle between (X1 found it on
+	// sigpipe, whose defect is another; its threaded base is correct).
+	// Judged by CPU alone, one replay of five went through at 43 %: the
+	// threads end in bursts, with lulls between.
 	exploreCalmWindow = 100 * time.Millisecond
 	exploreCalmWait   = 2 * time.Second
 	// exploreIdleWindow is how long the server's CPU is measured while a
