@@ -61,13 +61,10 @@ func (sc *scenario) watchProcess(ctx context.Context) {
 // flood of ec stopped because the server took no more (its echo waits on
 // a full socket): at stalledCPU or more (S9's bound), it spins instead of
 // waiting for the socket to drain.
-// busy is calm's word from before the flood.
+// busy is calm's word from before the flood: not judged unless "".
 func (sc *scenario) waits(ctx context.Context, ec *exploreConn, busy string) error {
 	if sc.proc == nil || sc.spun {
 		return nil
-	}
-	if busy == "" {
-		busy = sc.inFlight()
 	}
 	if busy != "" {
 		sc.margins = append(sc.margins, "spin not measured (flooded): "+busy)
@@ -90,8 +87,9 @@ func (sc *scenario) waits(ctx context.Context, ec *exploreConn, busy string) err
 // left it (exploreCalmWindow, exploreCalmWait), before a fault whose CPU
 // is judged against bound: "" once its spin share is under half the
 // bound with none of its threads ending, or why the measure after the
-// fault is not judged. A server that
-// is busy before the fault cannot be said to spin because of it.
+// fault is not judged: a connection through a toxic with echo due
+// (inFlight), or the server busy before the fault, which cannot then be
+// said to spin because of it.
 func (sc *scenario) calm(ctx context.Context, bound float64) (string, error) {
 	if busy := sc.inFlight(); busy != "" {
 		return busy, nil
@@ -133,13 +131,10 @@ func (sc *scenario) inFlight() string {
 // each served, sits idle (S8's property and bounds, over
 // exploreIdleWindow after idleSettle): a server that polls its idle
 // connections, or wakes up for each on a timer, spins with a crowd.
-// busy is calm's word from before the crowd.
+// busy is calm's word from before the crowd: not judged unless "".
 func (sc *scenario) idles(ctx context.Context, n int, busy string) error {
 	if sc.proc == nil || sc.x.s.t.Profile().BusyIdle {
 		return nil
-	}
-	if busy == "" {
-		busy = sc.inFlight()
 	}
 	if busy != "" {
 		sc.margins = append(sc.margins, fmt.Sprintf("idle crowd of %d not measured: %s", n, busy))
@@ -198,9 +193,6 @@ func (sc *scenario) starve(ctx context.Context, n int) error {
 	cancel()
 	conns = slices.DeleteFunc(conns, func(c net.Conn) bool { return c == nil })
 	sc.dialed += len(conns)
-	if busy == "" {
-		busy = sc.inFlight()
-	}
 	var share float64
 	var span time.Duration
 	if busy == "" {
