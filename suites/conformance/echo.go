@@ -130,9 +130,12 @@ func (s *suite) halfCloseSpecs() {
 
 	s.it("E12", func(ctx SpecContext) {
 		r := s.start(ctx)
-		c := dial(ctx, r.inst.Addr())
-		_, err := s.exchange(ctx, c, seeds().Random(lateReadSize, 12), verify.Options{HalfClose: true, ReadDelay: lateReadDelay, ReadWhenFull: true})
-		noErr(err, "")
+		for i := range lateReadConns {
+			c := dial(ctx, r.inst.Addr())
+			_, err := s.exchange(ctx, c, seeds().Random(lateReadSize, uint64(12+1000*i)), verify.Options{HalfClose: true, ReadDelay: lateReadDelay, ReadWhenFull: true})
+			noErr(err, "late reader %d of %d", i+1, lateReadConns)
+			c.Close()
+		}
 	}, direct.label())
 
 	s.it("E9", func(ctx SpecContext) {

@@ -162,7 +162,7 @@ var catalogOnce = sync.OnceValue(func() []Def {
 		{ID: "E12", Category: spec.CatEcho, Level: spec.Must, Timeout: standard, Kinds: closing,
 			Text: fmt.Sprintf("after the client's FIN the server still echoes all of %s to a client that starts reading only %s later, then closes (EOF)",
 				size(lateReadSize), dur(lateReadDelay)),
-			Measure: "the echo piles up in the server while the client writes and sends FIN; the client starts reading only once the echo has met full sockets, however slowly a busy host let it get there (at most half the stall time): the echo waiting for the client has not grown for 50 ms and, where the kernel can say (TCP on Linux, sock_diag), the server's send buffer is full and has not changed for as long; a server that gives up on pending echo at FIN loses it"},
+			Measure: fmt.Sprintf("the echo piles up in the server while the client writes and sends FIN; the client starts reading only once the echo has met full sockets, however slowly a busy host let it get there (at most half the stall time): the echo waiting for the client has not grown for 50 ms and, where the kernel can say (TCP on Linux, sock_diag), the server's send buffer is full and has not changed for as long; a server that gives up on pending echo at FIN loses it; %d such connections one after another, each with its own payload: whether echo is still queued when a server reads the FIN can be a race of its own threads", lateReadConns)},
 		{ID: "E13", Category: spec.CatEcho, Level: spec.Should, Long: true, Timeout: long + longIdle, Kinds: echo,
 			Text: fmt.Sprintf("%d connections left idle for %s still echo", longIdleConns, dur(longIdle)),
 			Measure: fmt.Sprintf("the connections are opened, each exchanges once, and are checked again after at least %s; "+
