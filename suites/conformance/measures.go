@@ -140,6 +140,33 @@ func median(ds []time.Duration) time.Duration { return quantile(ds, 0.5) }
 // (a median would hide it).
 func p90(ds []time.Duration) time.Duration { return quantile(ds, 0.9) }
 
+// timeQuantile is the q quantile of ds weighted by their own lengths:
+// the shortest d such that the durations no longer than d make up at
+// least q of their sum (the zero value if ds is empty). Of round trips:
+// how long the round trip was in which a moment of the clients' waiting
+// fell. A ping-pong client waits out a slow round trip instead of making
+// the rounds it would have made meanwhile (coordinated omission), so
+// counted once each, the round trips of clients a server keeps waiting
+// for hundreds of milliseconds while the others race through their rounds
+// are fewer than the time spent in them.
+func timeQuantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	var total, sum time.Duration
+	for _, d := range s {
+		total += d
+	}
+	for _, d := range s {
+		if sum += d; float64(sum) >= q*float64(total) {
+			return d
+		}
+	}
+	return s[len(s)-1]
+}
+
 // quantile is the q quantile of ds (the zero value if ds is empty).
 func quantile[T cmp.Ordered](ds []T, q float64) T {
 	if len(ds) == 0 {
