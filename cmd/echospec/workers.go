@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/echospec/echospec/fixtures/reaper"
+	"github.com/echospec/echospec/fixtures/target"
 	"github.com/echospec/echospec/spec"
 	"github.com/echospec/echospec/suites/conformance"
 	"github.com/echospec/echospec/suites/report"
@@ -106,6 +108,9 @@ type job struct {
 	// Steal: the worker runs any spec no worker has claimed yet, once its
 	// slot's share is done (Skip then holds those claimed when it starts).
 	Steal bool
+	// Preflighted: the parent has started each target once, so the
+	// worker does not (runner.Suite.Preflighted).
+	Preflighted bool
 }
 
 // worker is this process's job when it is a worker.
@@ -149,6 +154,7 @@ func (j *job) work(s *runner.Suite, sc types.SuiteConfig, rc types.ReporterConfi
 	rc.JSONReport, rc.JUnitReport = j.Report, ""
 	var mu sync.Mutex
 	enc := json.NewEncoder(events)
+	s.Preflighted = j.Preflighted
 	BeforeEach(func() {
 		if !claim(j.Claims, fullText(CurrentSpecReport())) {
 			Skip(report.ElsewhereSkip)
@@ -383,6 +389,14 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 	}
 	defer os.RemoveAll(dir)
 
+	// The preflight, once for the run rather than once a worker (a start
+	// of every target each, a second or more for some commands). Should
+	// it fail, one worker runs the suite, whose own preflight fails and
+	// says why as a serial run does.
+	preflighted := c.preflight(s) == nil
+	if !preflighted {
+		n = 1
+	}
 	shares := partition(units, n)
 	claims := filepath.Join(dir, "claims")
 	if err := os.Mkdir(claims, 0o755); err != nil {
@@ -420,7 +434,7 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 			for {
 				mu.Lock()
 				seq++
-				j := job{Settings: c.settings(), Index: seq, Report: filepath.Join(dir, fmt.Sprintf("worker-%d.json", seq)), Claims: claims, Steal: steal}
+				j := job{Settings: c.settings(), Index: seq, Report: filepath.Join(dir, fmt.Sprintf("worker-%d.json", seq)), Claims: claims, Steal: steal, Preflighted: preflighted}
 				mu.Unlock()
 				left := timeout - time.Since(began)
 				j.Settings[settings.Seed.Env] = strconv.FormatInt(sc.RandomSeed, 10)
@@ -499,6 +513,15 @@ func (c *runCmd) parallel(n int, s *runner.Suite, out *printer, sc types.SuiteCo
 		}
 	}
 	return merged, !merged.SuiteSucceeded
+}
+
+// preflight runs the suite's preflight in the parent, bounded as the
+// suite's own is, and kills whatever it leaves.
+func (c *runCmd) preflight(s *runner.Suite) error {
+	ctx, cancel := context.WithTimeout(context.Background(), runner.PreflightLimit)
+	defer cancel()
+	defer target.KillAll()
+	return s.Preflight(ctx)
 }
 
 // hasSpec reports whether r has the spec of this full text, run.

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -47,6 +48,10 @@ type Suite struct {
 	Expected ExpectedFailures
 	// Run is recorded in the reports (report.RunEntry).
 	Run report.Run
+	// Preflighted says the targets were started once already, by a
+	// parallel run's parent (echospec run --workers): Register's suite
+	// does not start them again.
+	Preflighted bool
 }
 
 // Load reads the configuration through s.Get and resolves the targets and
@@ -99,7 +104,7 @@ func (s Setup) record(cfg Config) report.Run {
 
 // Register declares, before RunSpecs, the whole suite: every spec against
 // every target (conformance.Specs), the preflight that starts each target
-// before any spec runs (SynchronizedBeforeSuite, which also records the
+// before any spec runs unless s.Preflighted (SynchronizedBeforeSuite, which also records the
 // spec version and the Run in the report), killing whatever is left at
 // the end (AfterSuite), and onReport, if set, as a ReportAfterSuite.
 func (s *Suite) Register(onReport func(types.Report)) {
@@ -113,20 +118,33 @@ func (s *Suite) Register(onReport func(types.Report)) {
 	SynchronizedBeforeSuite(func(ctx SpecContext) {
 		AddReportEntry(report.VersionEntry, SpecVersion(), ReportEntryVisibilityNever)
 		AddReportEntry(report.RunEntry, string(run), ReportEntryVisibilityNever)
-		// Fresh targets: the preflight's leave nothing behind in the specs'.
-		targets, err := s.Config.Targets(all.Registry())
-		if err == nil {
-			err = Preflight(ctx, s.Config, targets)
+		if s.Preflighted {
+			return
 		}
-		if err != nil {
+		if err := s.Preflight(ctx); err != nil {
 			Fail(PreflightFailure + "\n" + err.Error())
 		}
-	}, func() {}, NodeTimeout(2*target.StartLimit*3))
+	}, func() {}, NodeTimeout(PreflightLimit))
 	AfterSuite(func() { target.KillAll() })
 	if onReport != nil {
 		ReportAfterSuite("conformance matrix", onReport)
 	}
 }
+
+// Preflight starts and stops each of the suite's targets once, fresh
+// (the preflight's leave nothing behind in the specs'), and checks the
+// toxiproxy server it names (the package's Preflight).
+func (s *Suite) Preflight(ctx context.Context) error {
+	targets, err := s.Config.Targets(all.Registry())
+	if err != nil {
+		return err
+	}
+	return Preflight(ctx, s.Config, targets)
+}
+
+// PreflightLimit bounds the whole preflight: every target's start and
+// stop.
+const PreflightLimit = 2 * target.StartLimit * 3
 
 // PreflightFailure starts the failure of a run whose targets did not
 // start: no spec ran.
