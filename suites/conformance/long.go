@@ -40,6 +40,7 @@ type idleHeld struct {
 	s      *suite
 	inst   target.Instance
 	conns  []net.Conn
+	moved  []int64 // bytes each connection wrote (and read) before idling
 	opened time.Time
 	n      int
 	err    error // opening failed: E13 fails with it
@@ -70,8 +71,9 @@ func (s *suite) holdIdle(ctx context.Context) *idleHeld {
 	for i := range h.n {
 		c, err := dialErr(ctx, h.inst.Addr())
 		if err == nil {
-			h.conns = append(h.conns, c)
-			_, err = s.exchange(ctx, c, []byte(fmt.Sprintf("idle %02d before", i)), verify.Options{})
+			msg := fmt.Sprintf("idle %02d before", i)
+			h.conns, h.moved = append(h.conns, c), append(h.moved, int64(len(msg)))
+			_, err = s.exchange(ctx, c, []byte(msg), verify.Options{})
 		}
 		if err != nil {
 			h.err = verify.Describe(err, "idle connection %d of %d, before the idle time", i+1, h.n)
@@ -93,19 +95,26 @@ func (h *idleHeld) check(ctx SpecContext) {
 	if h.n < longIdleConns {
 		deviation("max-conns=%d: %d idle connections instead of %d", h.n, h.n, longIdleConns)
 	}
+	// On this spec's wire timeline from now: the connections were opened
+	// before its log began.
+	conns := make([]net.Conn, len(h.conns))
+	for i, c := range h.conns {
+		conns[i] = adopted(c, h.moved[i], fmt.Sprintf("opened %v ago in the long-running group's setup, one exchange of %d bytes, idle since",
+			time.Since(h.opened).Round(time.Millisecond), h.moved[i]))
+	}
 	if left := longIdle - time.Since(h.opened); left > 0 {
 		idle(ctx, left)
 	}
 	waited := time.Since(h.opened)
 	noErr(kinded(spec.Crash, h.inst.Check()), "while the connections idled")
-	errs := make([]error, len(h.conns))
+	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
-	for i, c := range h.conns {
+	for i, c := range conns {
 		wg.Go(func() {
 			_, errs[i] = h.s.exchange(ctx, c, []byte(fmt.Sprintf("idle %02d after", i)), verify.Options{ExtraWait: extraWait})
 		})
 	}
 	wg.Wait()
 	noErr(firstErrors(errs, "idle connection"), "after %v idle", waited.Round(time.Millisecond))
-	AddReportEntry("idle time", fmt.Sprintf("%d connections idled %v, then echoed", len(h.conns), waited.Round(time.Millisecond)))
+	AddReportEntry("idle time", fmt.Sprintf("%d connections idled %v, then echoed", len(conns), waited.Round(time.Millisecond)))
 }

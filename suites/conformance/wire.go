@@ -62,6 +62,16 @@ func tracked(c net.Conn, took time.Duration) net.Conn {
 	return c
 }
 
+// adopted is tracked for a connection opened before the spec began (by a
+// setup it shares), which has written and read moved bytes: on the
+// spec's timeline from now, with why.
+func adopted(c net.Conn, moved int64, why string) net.Conn {
+	if l := currentLog(); l != nil {
+		return l.Adopt(c, moved, moved, why)
+	}
+	return c
+}
+
 // trackedFault is tracked for a connection dialled with a fault set
 // before its connect (tiny buffers, a small MSS), noted on its timeline.
 func trackedFault(c net.Conn, format string, args ...any) net.Conn {
