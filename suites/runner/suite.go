@@ -104,9 +104,10 @@ func (s Setup) record(cfg Config) report.Run {
 
 // Register declares, before RunSpecs, the whole suite: every spec against
 // every target (conformance.Specs), the preflight that starts each target
-// before any spec runs unless s.Preflighted (SynchronizedBeforeSuite, which also records the
-// spec version and the Run in the report), killing whatever is left at
-// the end (AfterSuite), and onReport, if set, as a ReportAfterSuite.
+// before any spec runs, unless s.Preflighted (SynchronizedBeforeSuite,
+// which also records the spec version and the Run in the report), killing
+// whatever is left at the end (AfterSuite), and onReport, if set, as a
+// ReportAfterSuite.
 func (s *Suite) Register(onReport func(types.Report)) {
 	for _, tg := range s.Targets {
 		conformance.Specs(tg, conformance.WithToxiproxy(s.Config.ToxiproxyURL),
